@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * mudguard packet decoder: raw frame -> struct mg_pkt, a view into the caller's
+ * buffer. No allocation, no third-party headers. Every length is checked before
+ * it is read; a malformed frame yields a named anomaly and as much of the view
+ * as could be decoded safely (e.g. the MACs of a frame whose IP header is bad).
+ */
+#ifndef MG_DECODE_H
+#define MG_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Link types the decoder understands (mapped from DLT_* by the capture adapter). */
+enum mg_link {
+	MG_LINK_ETHERNET = 1,
+	MG_LINK_SLL,  /* Linux cooked v1 */
+	MG_LINK_SLL2, /* Linux cooked v2 */
+	MG_LINK_RAW,  /* raw IPv4 or IPv6, version from the first nibble */
+	MG_LINK_IPV4,
+	MG_LINK_IPV6,
+	MG_LINK_NULL, /* BSD loopback: 4-byte host-order address family */
+};
+
+/* Named decode anomalies. Counted per name in `stats`; never on their own a
+ * reason to act against a device (IoT stacks are often non-compliant). */
+#define MG_ANOMALY_LIST(X)                                                     \
+	X(NONE, "none")                                                        \
+	X(LINK_TRUNCATED, "link_truncated")                                    \
+	X(VLAN_TRUNCATED, "vlan_truncated")                                    \
+	X(VLAN_TOO_DEEP, "vlan_too_deep")                                      \
+	X(ARP_TRUNCATED, "arp_truncated")                                      \
+	X(ARP_BAD_FORMAT, "arp_bad_format")                                    \
+	X(IPV4_TRUNCATED, "ipv4_truncated")                                    \
+	X(IPV4_BAD_VERSION, "ipv4_bad_version")                                \
+	X(IPV4_BAD_IHL, "ipv4_bad_ihl")                                        \
+	X(IPV4_BAD_TOTAL_LEN, "ipv4_bad_total_len")                            \
+	X(IPV4_BAD_OPTIONS, "ipv4_bad_options")                                \
+	X(IPV4_BAD_FRAGMENT, "ipv4_bad_fragment")                              \
+	X(IPV6_TRUNCATED, "ipv6_truncated")                                    \
+	X(IPV6_BAD_VERSION, "ipv6_bad_version")                                \
+	X(IPV6_BAD_PAYLOAD_LEN, "ipv6_bad_payload_len")                        \
+	X(IPV6_EXTHDR_TRUNCATED, "ipv6_exthdr_truncated")                      \
+	X(IPV6_EXTHDR_TOO_MANY, "ipv6_exthdr_too_many")                        \
+	X(TCP_TRUNCATED, "tcp_truncated")                                      \
+	X(TCP_BAD_OFFSET, "tcp_bad_offset")                                    \
+	X(TCP_BAD_FLAGS, "tcp_bad_flags")                                      \
+	X(UDP_TRUNCATED, "udp_truncated")                                      \
+	X(UDP_BAD_LEN, "udp_bad_len")                                          \
+	X(ICMP_TRUNCATED, "icmp_truncated")                                    \
+	X(ICMPV6_TRUNCATED, "icmpv6_truncated")                                \
+	X(SLL_BAD_ADDR_LEN, "sll_bad_addr_len")                                \
+	X(NULL_BAD_FAMILY, "null_bad_family")
+
+enum mg_anomaly {
+#define MG_X_ENUM(id, name) MG_ANOM_##id,
+	MG_ANOMALY_LIST(MG_X_ENUM)
+#undef MG_X_ENUM
+	MG_ANOM__COUNT
+};
+
+/* Name of an anomaly ("ipv4_bad_ihl"); "unknown" for an out-of-range value. */
+const char *mg_anomaly_name(enum mg_anomaly a);
+
+/* An IPv4 or IPv6 address. IPv4 is stored as an IPv4-mapped IPv6 address so that
+ * one 16-byte compare covers both families. */
+struct mg_addr {
+	uint8_t b[16];
+};
+
+/* Returns true if @a is an IPv4-mapped address. */
+bool mg_addr_is_v4(const struct mg_addr *a);
+/* Sets @a from 4 network-order bytes. */
+void mg_addr_set_v4(struct mg_addr *a, const uint8_t *v4);
+/* Sets @a from 16 network-order bytes. */
+void mg_addr_set_v6(struct mg_addr *a, const uint8_t *v6);
+/* Writes the textual form into @buf (at least 46 bytes); returns @buf. */
+char *mg_addr_str(const struct mg_addr *a, char *buf, size_t len);
+/* Parses dotted or colon form; returns 0 or -EINVAL. */
+int mg_addr_parse(struct mg_addr *a, const char *s);
+
+/* Writes "aa:bb:cc:dd:ee:ff" into @buf (at least 18 bytes); returns @buf. */
+char *mg_mac_str(const uint8_t mac[6], char *buf, size_t len);
+
+#define MG_ETH_IPV4 0x0800
+#define MG_ETH_ARP 0x0806
+#define MG_ETH_VLAN 0x8100
+#define MG_ETH_QINQ 0x88a8
+#define MG_ETH_IPV6 0x86dd
+#define MG_ETH_LLDP 0x88cc
+
+#define MG_TCP_FIN 0x01
+#define MG_TCP_SYN 0x02
+#define MG_TCP_RST 0x04
+#define MG_TCP_PSH 0x08
+#define MG_TCP_ACK 0x10
+
+#define MG_MAX_VLAN 2 /* 802.1Q and QinQ; deeper stacks are an anomaly */
+
+/* The decoded view of one frame. Pointers refer into the buffer given to
+ * mg_decode() and are valid as long as it is. Fields beyond the layer that was
+ * reached are zero. */
+struct mg_pkt {
+	uint64_t ts_us; /* packet time, microseconds since the epoch */
+	uint32_t caplen, wirelen;
+	bool snapped; /* caplen < wirelen: lengths beyond the capture are trusted */
+
+	bool has_mac;
+	uint8_t src_mac[6], dst_mac[6];
+	uint16_t vlan[MG_MAX_VLAN];
+	uint8_t vlan_count;
+	uint16_t ethertype;
+
+	/* ARP (ethertype 0x0806, Ethernet/IPv4 form only) */
+	bool is_arp;
+	uint16_t arp_op;
+	const uint8_t *arp_sha, *arp_spa, *arp_tha, *arp_tpa;
+
+	/* IP */
+	uint8_t ip_version; /* 4, 6 or 0 */
+	const uint8_t *l3;
+	uint32_t l3_len; /* bytes of IP packet present (clipped to the IP length) */
+	struct mg_addr src, dst;
+	uint8_t ttl;   /* TTL or hop limit */
+	uint8_t proto; /* upper-layer protocol after IPv6 extension headers */
+	uint16_t ip_id;
+	bool is_fragment;    /* any fragment (offset != 0 or MF set) */
+	uint16_t frag_off;   /* in bytes */
+	uint8_t ip_opt_len;  /* IPv4 options bytes */
+	uint8_t ext_hdr_cnt; /* IPv6 extension headers walked */
+
+	/* L4 (only for the first fragment or unfragmented packets) */
+	const uint8_t *l4;
+	uint32_t l4_len;
+	uint16_t sport, dport;
+	uint8_t tcp_flags;
+	uint32_t tcp_seq, tcp_ack;
+	uint16_t tcp_win;
+	uint8_t tcp_opt_len;
+	uint8_t icmp_type, icmp_code;
+	const uint8_t *payload;
+	uint32_t payload_len;
+};
+
+/* Decodes @data (@caplen bytes present of a @wirelen-byte frame) of link type
+ * @link into @p, which is fully overwritten. Returns MG_ANOM_NONE or the first
+ * anomaly met; on an anomaly the layers decoded before it remain valid. */
+enum mg_anomaly mg_decode(struct mg_pkt *p, enum mg_link link, const uint8_t *data,
+			  uint32_t caplen, uint32_t wirelen, uint64_t ts_us);
+
+#endif

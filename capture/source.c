@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "source.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+
+struct mg_source {
+	pcap_t *pcap;
+	enum mg_link link;
+	bool live, truncated;
+	uint64_t packets;
+	/* widening of libpcap's 32-bit counters */
+	uint32_t last_recv, last_drop, last_ifdrop;
+	struct mg_capture_stats total;
+	char errstr[PCAP_ERRBUF_SIZE + 256];
+	char name[256];
+};
+
+static int map_link(int dlt, enum mg_link *out)
+{
+	switch (dlt) {
+	case DLT_EN10MB:
+		*out = MG_LINK_ETHERNET;
+		return 0;
+	case DLT_LINUX_SLL:
+		*out = MG_LINK_SLL;
+		return 0;
+	case DLT_LINUX_SLL2:
+		*out = MG_LINK_SLL2;
+		return 0;
+	case 12: /* DLT_RAW on most systems */
+	case 14: /* DLT_RAW as OpenBSD numbers it */
+		*out = MG_LINK_RAW;
+		return 0;
+	case DLT_IPV4:
+		*out = MG_LINK_IPV4;
+		return 0;
+	case DLT_IPV6:
+		*out = MG_LINK_IPV6;
+		return 0;
+	case DLT_NULL:
+	case DLT_LOOP:
+		*out = MG_LINK_NULL;
+		return 0;
+	default:
+		return -EPROTONOSUPPORT;
+	}
+}
+
+static int finish_open(struct mg_source *s, const char *filter, char *err, size_t errlen)
+{
+	int dlt = pcap_datalink(s->pcap);
+
+	if (map_link(dlt, &s->link) < 0) {
+		const char *n = pcap_datalink_val_to_name(dlt);
+		snprintf(err, errlen,
+			 "%s: link type %d (%s) is not supported; supported: EN10MB, "
+			 "LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP",
+			 s->name, dlt, n ? n : "unknown");
+		return -EPROTONOSUPPORT;
+	}
+	if (filter && *filter) {
+		struct bpf_program prog;
+		if (pcap_compile(s->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(err, errlen, "%s: bad filter \"%s\": %s", s->name, filter,
+				 pcap_geterr(s->pcap));
+			return -EINVAL;
+		}
+		int rc = pcap_setfilter(s->pcap, &prog);
+		pcap_freecode(&prog);
+		if (rc < 0) {
+			snprintf(err, errlen, "%s: cannot set filter: %s", s->name,
+				 pcap_geterr(s->pcap));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int mg_source_open_file(struct mg_source **out, const char *path, const char *filter,
+			char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct mg_source *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", strcmp(path, "-") ? path : "<stdin>");
+	s->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
+							  ebuf);
+	if (!s->pcap) {
+		snprintf(err, errlen, "%s: cannot read as pcap or pcapng: %s", s->name, ebuf);
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = finish_open(s, filter, err, errlen);
+out:
+	if (rc < 0) {
+		mg_source_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int mg_source_open_live(struct mg_source **out, const struct mg_live_opts *o,
+			char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct mg_source *s = calloc(1, sizeof(*s));
+	int rc = -EINVAL;
+
+	if (!s) {
+		snprintf(err, errlen, "%s: out of memory", o->iface);
+		return -ENOMEM;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", o->iface);
+	s->live = true;
+	s->pcap = pcap_create(o->iface, ebuf);
+	if (!s->pcap) {
+		snprintf(err, errlen, "%s: %s", o->iface, ebuf);
+		goto out;
+	}
+	pcap_set_snaplen(s->pcap, (int)o->snaplen);
+	pcap_set_promisc(s->pcap, o->promisc);
+	pcap_set_timeout(s->pcap, (int)o->timeout_ms);
+	pcap_set_buffer_size(s->pcap, (int)(o->buffer_mib * 1024 * 1024));
+	pcap_set_tstamp_precision(s->pcap, PCAP_TSTAMP_PRECISION_MICRO);
+	int act = pcap_activate(s->pcap);
+	if (act < 0) {
+		snprintf(err, errlen, "%s: cannot start capture: %s%s", o->iface,
+			 pcap_statustostr(act),
+			 act == PCAP_ERROR_PERM_DENIED ? " (needs root or CAP_NET_RAW)" : "");
+		if (act == PCAP_ERROR || act == PCAP_ERROR_NO_SUCH_DEVICE)
+			snprintf(err, errlen, "%s: cannot start capture: %s", o->iface,
+				 pcap_geterr(s->pcap));
+		goto out;
+	}
+	rc = finish_open(s, o->filter, err, errlen);
+out:
+	if (rc < 0) {
+		mg_source_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int mg_source_next(struct mg_source *s, const uint8_t **data, uint32_t *caplen,
+		   uint32_t *wirelen, uint64_t *ts_us)
+{
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int rc = pcap_next_ex(s->pcap, &h, &d);
+
+	if (rc == 1) {
+		s->packets++;
+		*data = d;
+		*caplen = h->caplen;
+		*wirelen = h->len;
+		*ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+		return MG_SRC_PACKET;
+	}
+	if (rc == 0)
+		return MG_SRC_TIMEOUT;
+	if (rc == PCAP_ERROR_BREAK)
+		return MG_SRC_EOF;
+	/* libpcap reports a short last record as "truncated dump file" (pcap) or
+	 * "truncated pcapng dump file": the file ends there, with a warning. */
+	const char *msg = pcap_geterr(s->pcap);
+	snprintf(s->errstr, sizeof(s->errstr), "%s: after packet %llu: %s", s->name,
+		 (unsigned long long)s->packets, msg);
+	if (!s->live && strstr(msg, "truncated")) {
+		s->truncated = true;
+		return MG_SRC_EOF;
+	}
+	return MG_SRC_ERROR;
+}
+
+enum mg_link mg_source_link(const struct mg_source *s)
+{
+	return s->link;
+}
+
+bool mg_source_truncated(const struct mg_source *s)
+{
+	return s->truncated;
+}
+
+const char *mg_source_errstr(const struct mg_source *s)
+{
+	return s->errstr;
+}
+
+uint64_t mg_source_packets(const struct mg_source *s)
+{
+	return s->packets;
+}
+
+int mg_source_stats(struct mg_source *s, struct mg_capture_stats *st)
+{
+	struct pcap_stat ps;
+
+	if (s->live) {
+		if (pcap_stats(s->pcap, &ps) < 0)
+			return -EIO;
+		/* unsigned 32-bit differences survive one wrap between reads */
+		s->total.received += (uint32_t)(ps.ps_recv - s->last_recv);
+		s->total.dropped += (uint32_t)(ps.ps_drop - s->last_drop);
+		s->total.if_dropped += (uint32_t)(ps.ps_ifdrop - s->last_ifdrop);
+		s->last_recv = ps.ps_recv;
+		s->last_drop = ps.ps_drop;
+		s->last_ifdrop = ps.ps_ifdrop;
+	}
+	*st = s->total;
+	return 0;
+}
+
+void mg_source_free(struct mg_source *s)
+{
+	if (!s)
+		return;
+	if (s->pcap)
+		pcap_close(s->pcap);
+	free(s);
+}
+
+const char *mg_source_lib_version(void)
+{
+	return pcap_lib_version();
+}
+
+struct mg_dumper {
+	pcap_t *dead;
+	pcap_dumper_t *dump;
+};
+
+int mg_dumper_open(struct mg_dumper **out, const char *path, char *err, size_t errlen)
+{
+	struct mg_dumper *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	d->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535,
+						       PCAP_TSTAMP_PRECISION_MICRO);
+	if (!d->dead) {
+		free(d);
+		snprintf(err, errlen, "%s: cannot create pcap handle", path);
+		return -ENOMEM;
+	}
+	d->dump = pcap_dump_open(d->dead, path);
+	if (!d->dump) {
+		snprintf(err, errlen, "%s: %s", path, pcap_geterr(d->dead));
+		pcap_close(d->dead);
+		free(d);
+		return -EIO;
+	}
+	*out = d;
+	return 0;
+}
+
+void mg_dumper_write(struct mg_dumper *d, uint64_t ts_us, const uint8_t *frame,
+		     uint32_t len)
+{
+	struct pcap_pkthdr h = {
+		.ts = {.tv_sec = (time_t)(ts_us / 1000000u),
+		       .tv_usec = (suseconds_t)(ts_us % 1000000u)},
+		.caplen = len,
+		.len = len,
+	};
+	pcap_dump((u_char *)d->dump, &h, frame);
+}
+
+int mg_dumper_close(struct mg_dumper *d)
+{
+	int rc = 0;
+
+	if (!d)
+		return 0;
+	if (pcap_dump_flush(d->dump) < 0)
+		rc = -EIO;
+	pcap_dump_close(d->dump);
+	pcap_close(d->dead);
+	free(d);
+	return rc;
+}

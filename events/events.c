@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "events.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_DEPTH 8
+
+struct mg_events {
+	FILE *f;
+	bool own, failed;
+	uint64_t count;
+	json_t *stack[MAX_DEPTH];
+	int depth; /* stack[0] is the event; -1: none under construction */
+};
+
+int mg_events_open(struct mg_events **out, const char *path, char *err, size_t errlen)
+{
+	struct mg_events *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->depth = -1;
+	if (!strcmp(path, "-")) {
+		e->f = stdout;
+	} else {
+		e->f = fopen(path, "w");
+		if (!e->f) {
+			int rc = -errno;
+			snprintf(err, errlen, "%s: cannot open for writing: %s", path,
+				 strerror(errno));
+			free(e);
+			return rc;
+		}
+		e->own = true;
+	}
+	*out = e;
+	return 0;
+}
+
+int mg_events_close(struct mg_events *e)
+{
+	int rc;
+
+	if (!e)
+		return 0;
+	if (e->depth >= 0)
+		json_decref(e->stack[0]);
+	if (fflush(e->f) != 0)
+		e->failed = true;
+	if (e->own && fclose(e->f) != 0)
+		e->failed = true;
+	rc = e->failed ? -EIO : 0;
+	free(e);
+	return rc;
+}
+
+char *mg_ts_str(uint64_t ts_us, char *buf, size_t len)
+{
+	time_t s = (time_t)(ts_us / 1000000u);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned)(ts_us % 1000000u));
+	return buf;
+}
+
+static void add(struct mg_events *e, const char *key, json_t *v)
+{
+	json_t *top;
+
+	if (!v || e->depth < 0) {
+		json_decref(v);
+		return;
+	}
+	top = e->stack[e->depth];
+	if (json_is_array(top))
+		json_array_append_new(top, v);
+	else
+		json_object_set_new(top, key, v);
+}
+
+void mg_ev_begin(struct mg_events *e, const char *type, uint64_t ts_us)
+{
+	if (e->depth >= 0)
+		json_decref(e->stack[0]);
+	e->stack[0] = json_object();
+	e->depth = 0;
+	mg_ev_ts(e, "timestamp", ts_us);
+	mg_ev_str(e, "event_type", type);
+}
+
+void mg_ev_str(struct mg_events *e, const char *key, const char *v)
+{
+	/* invalid UTF-8 from the wire must not make the event vanish */
+	json_t *s = v ? json_string(v) : json_null();
+	if (v && !s) {
+		char *clean = strdup(v);
+		if (clean) {
+			for (unsigned char *p = (unsigned char *)clean; *p; p++)
+				if (*p >= 0x80 || *p < 0x20)
+					*p = '?';
+			s = json_string(clean);
+			free(clean);
+		}
+	}
+	add(e, key, s);
+}
+
+void mg_ev_u64(struct mg_events *e, const char *key, uint64_t v)
+{
+	add(e, key, json_integer((json_int_t)v));
+}
+
+void mg_ev_f64(struct mg_events *e, const char *key, double v)
+{
+	add(e, key, json_real(v));
+}
+
+void mg_ev_bool(struct mg_events *e, const char *key, bool v)
+{
+	add(e, key, json_boolean(v));
+}
+
+void mg_ev_ts(struct mg_events *e, const char *key, uint64_t ts_us)
+{
+	char buf[40];
+	add(e, key, json_string(mg_ts_str(ts_us, buf, sizeof(buf))));
+}
+
+void mg_ev_mac(struct mg_events *e, const char *key, const uint8_t mac[6])
+{
+	char buf[24];
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+		 mac[3], mac[4], mac[5]);
+	add(e, key, json_string(buf));
+}
+
+static void push(struct mg_events *e, const char *key, json_t *c)
+{
+	if (e->depth < 0 || e->depth + 1 >= MAX_DEPTH || !c) {
+		json_decref(c);
+		return;
+	}
+	add(e, key, json_incref(c));
+	json_decref(c);
+	e->stack[++e->depth] = c;
+}
+
+void mg_ev_obj(struct mg_events *e, const char *key)
+{
+	push(e, key, json_object());
+}
+
+void mg_ev_arr(struct mg_events *e, const char *key)
+{
+	push(e, key, json_array());
+}
+
+void mg_ev_close(struct mg_events *e)
+{
+	if (e->depth > 0)
+		e->depth--;
+}
+
+int mg_ev_emit(struct mg_events *e)
+{
+	int rc = 0;
+
+	if (e->depth < 0)
+		return -EINVAL;
+	if (json_dumpf(e->stack[0], e->f, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
+	    fputc('\n', e->f) == EOF) {
+		e->failed = true;
+		rc = -EIO;
+	}
+	json_decref(e->stack[0]);
+	e->depth = -1;
+	e->count++;
+	return rc;
+}
+
+uint64_t mg_events_count(const struct mg_events *e)
+{
+	return e->count;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Event output: one JSON object per line (EVE-like), built through a small
+ * builder so that this module is the only one that includes jansson. Events
+ * keep their fields in insertion order, so the same input gives the same bytes.
+ */
+#ifndef MG_EVENTS_H
+#define MG_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mg_events;
+
+/* Opens @path for writing events ("-" = stdout). Returns 0 or -errno with a
+ * message in @err. */
+int mg_events_open(struct mg_events **out, const char *path, char *err, size_t errlen);
+/* Flushes and closes; returns 0 or -EIO (a write failed at some point). */
+int mg_events_close(struct mg_events *e);
+
+/* Writes "2024-05-01T12:00:00.123456Z" for @ts_us into @buf (>= 28 bytes). */
+char *mg_ts_str(uint64_t ts_us, char *buf, size_t len);
+
+/* Starts an event with `timestamp` and `event_type`. Only one event is under
+ * construction at a time per mg_events; the builder calls below add to the
+ * innermost open object or array (@key is ignored inside an array). */
+void mg_ev_begin(struct mg_events *e, const char *type, uint64_t ts_us);
+void mg_ev_str(struct mg_events *e, const char *key, const char *v); /* NULL -> null */
+void mg_ev_u64(struct mg_events *e, const char *key, uint64_t v);
+void mg_ev_f64(struct mg_events *e, const char *key, double v);
+void mg_ev_bool(struct mg_events *e, const char *key, bool v);
+void mg_ev_ts(struct mg_events *e, const char *key, uint64_t ts_us);
+void mg_ev_mac(struct mg_events *e, const char *key, const uint8_t mac[6]);
+void mg_ev_obj(struct mg_events *e, const char *key); /* opens a nested object */
+void mg_ev_arr(struct mg_events *e, const char *key); /* opens a nested array */
+void mg_ev_close(struct mg_events *e);                /* closes the innermost */
+/* Writes the event as one line. Returns 0 or -EIO. */
+int mg_ev_emit(struct mg_events *e);
+
+/* Events written so far. */
+uint64_t mg_events_count(const struct mg_events *e);
+
+#endif

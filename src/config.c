@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../classify/device.h"
+#include "../classify/dpi.h"
+#include "../classify/flow.h"
+#include "../classify/oui.h"
+#include "../classify/prefix.h"
+
+enum ktype { K_U32, K_BOOL, K_STR, K_PREFIXES };
+
+struct key {
+	const char *section, *name;
+	enum ktype type;
+	size_t off, size; /* size: string buffer size */
+	uint32_t min, max;
+	const char *def;
+	const char *unit;
+};
+
+#define XSTR(x) #x
+#define STRINGIFY(x) XSTR(x) /* expands macros such as MG_FLOW_DEFAULT_MAX first */
+#define U32(sec, nm, field, lo, hi, dflt, unit)                                \
+	{sec, nm, K_U32, offsetof(struct mg_config, field), 0, lo, hi, STRINGIFY(dflt), unit}
+#define BOOL(sec, nm, field, dflt)                                             \
+	{sec, nm, K_BOOL, offsetof(struct mg_config, field), 0, 0, 1, dflt, NULL}
+#define STR(sec, nm, field, dflt, kind)                                        \
+	{sec, nm, kind, offsetof(struct mg_config, field),                     \
+	 sizeof(((struct mg_config *)0)->field), 0, 0, dflt, NULL}
+
+/* The one place where keys, defaults and ranges live. */
+static const struct key keys[] = {
+	STR("capture", "interface", interface, "", K_STR),
+	U32("capture", "snaplen", snaplen, 64, 262144, 262144, "bytes"),
+	BOOL("capture", "promisc", promisc, "yes"),
+	U32("capture", "buffer_mib", buffer_mib, 1, 4096, 16, "MiB"),
+	STR("capture", "filter", filter, "", K_STR),
+	U32("capture", "stats_interval", stats_interval, 1, 86400, 60, "seconds"),
+	U32("flows", "max", flows_max, 1024, 16777216, MG_FLOW_DEFAULT_MAX, "flows"),
+	U32("flows", "tcp_idle", tcp_idle, 1, 86400, MG_FLOW_DEFAULT_TCP_IDLE, "seconds"),
+	U32("flows", "tcp_closed_idle", tcp_closed_idle, 1, 3600, MG_FLOW_DEFAULT_CLOSED_IDLE,
+	    "seconds"),
+	U32("flows", "udp_idle", udp_idle, 1, 86400, MG_FLOW_DEFAULT_UDP_IDLE, "seconds"),
+	U32("flows", "other_idle", other_idle, 1, 86400, MG_FLOW_DEFAULT_OTHER_IDLE, "seconds"),
+	U32("flows", "hard_timeout", hard_timeout, 60, 604800, MG_FLOW_DEFAULT_HARD, "seconds"),
+	U32("flows", "dpi_packets", dpi_packets, 1, 255, MG_DPI_DEFAULT_MAX_PACKETS, "packets"),
+	U32("devices", "max", devices_max, 16, 1048576, MG_DEV_DEFAULT_MAX, "devices"),
+	U32("devices", "idle", device_idle, 60, 31536000, MG_DEV_DEFAULT_IDLE, "seconds"),
+	U32("devices", "max_peers", max_peers, 16, 1048576, MG_DEV_DEFAULT_MAX_PEERS, "peers"),
+	STR("devices", "local_networks", local_networks, MG_LOCAL_NETS_DEFAULT, K_PREFIXES),
+	STR("devices", "oui_dir", oui_dir, MG_OUI_DEFAULT_DIR, K_STR),
+	STR("output", "events", events, "-", K_STR),
+	BOOL("output", "flows", flows, "no"),
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+struct ctx {
+	struct mg_config *c;
+	const char *name;
+	unsigned line;
+	int errors;
+	mg_config_report report;
+	void *user;
+};
+
+__attribute__((format(printf, 2, 3))) static void problem(struct ctx *x, const char *fmt, ...)
+{
+	char msg[1536], body[1280];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	if (x->line)
+		snprintf(msg, sizeof(msg), "%s:%u: %s", x->name, x->line, body);
+	else
+		snprintf(msg, sizeof(msg), "%s: %s", x->name, body);
+	x->errors++;
+	if (x->report)
+		x->report(msg, x->user);
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1"};
+	static const char *const no[] = {"no", "false", "off", "0"};
+	for (int i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int apply(struct ctx *x, const struct key *k, const char *v)
+{
+	char *field = (char *)x->c + k->off;
+	char err[256];
+
+	switch (k->type) {
+	case K_U32: {
+		char *end;
+		errno = 0;
+		unsigned long long n = strtoull(v, &end, 10);
+		if (!*v || *end || errno || *v == '-' || n < k->min || n > k->max) {
+			problem(x, "%s.%s must be between %u and %u %s (got \"%s\")", k->section, k->name,
+				k->min, k->max, k->unit, v);
+			return -EINVAL;
+		}
+		*(uint32_t *)(void *)field = (uint32_t)n;
+		return 0;
+	}
+	case K_BOOL:
+		if (parse_bool(v, (bool *)(void *)field) < 0) {
+			problem(x, "%s.%s must be yes or no (got \"%s\")", k->section, k->name, v);
+			return -EINVAL;
+		}
+		return 0;
+	case K_PREFIXES: {
+		struct mg_prefixes *p = NULL;
+		int rc = mg_prefixes_parse(&p, v, err, sizeof(err));
+		mg_prefixes_free(p);
+		if (rc < 0) {
+			problem(x, "%s.%s: %s", k->section, k->name, err);
+			return -EINVAL;
+		}
+	}
+		/* fall through */
+	case K_STR:
+		if (strlen(v) >= k->size) {
+			problem(x, "%s.%s is longer than %zu characters", k->section, k->name,
+				k->size - 1);
+			return -EINVAL;
+		}
+		memcpy(field, v, strlen(v) + 1);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct key *find_key(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+static int set(struct ctx *x, const char *section, const char *name, const char *value)
+{
+	const struct key *k = find_key(section, name);
+
+	if (!k) {
+		bool known_section = false;
+		for (size_t i = 0; i < NKEYS; i++)
+			known_section |= !strcmp(keys[i].section, section);
+		if (known_section)
+			problem(x, "unknown key \"%s\" in section [%s]", name, section);
+		else
+			problem(x, "unknown section [%s] (key \"%s\"); sections are [capture], "
+				   "[flows], [devices], [output]",
+				section, name);
+		return -EINVAL;
+	}
+	return apply(x, k, value);
+}
+
+int mg_config_defaults(struct mg_config *c)
+{
+	struct ctx x = {.c = c, .name = "defaults"};
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < NKEYS; i++)
+		apply(&x, &keys[i], keys[i].def);
+	return x.errors;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct ctx *x = user;
+
+	if (!name) /* a section header on its own: nothing to check until a key comes */
+		return 1;
+	set(x, section, name, value);
+	return 1; /* keep going: report every problem, not only the first */
+}
+
+/* inih reads a line at a time through this reader, so counting calls gives the
+ * line the handler is looking at (Debian's inih has no INI_HANDLER_LINENO). */
+struct stream {
+	struct ctx *x;
+	const char *p;
+};
+
+static char *reader(char *str, int num, void *stream)
+{
+	struct stream *s = stream;
+	int i = 0;
+
+	if (!*s->p || num < 2)
+		return NULL;
+	while (i < num - 1 && *s->p) {
+		char ch = *s->p++;
+		str[i++] = ch;
+		if (ch == '\n')
+			break;
+	}
+	str[i] = 0;
+	s->x->line++;
+	return str;
+}
+
+int mg_config_load_string(struct mg_config *c, const char *name, const char *text,
+			  mg_config_report report, void *user)
+{
+	struct ctx x = {.c = c, .name = name, .report = report, .user = user};
+	struct stream s = {.x = &x, .p = text};
+	int rc = ini_parse_stream(reader, &s, handler, &x);
+
+	if (rc > 0) { /* inih's own syntax error at that line */
+		x.line = (unsigned)rc;
+		problem(&x, "syntax error: expected \"[section]\" or \"key = value\"");
+	} else if (rc < 0) {
+		x.line = 0;
+		problem(&x, "cannot parse (out of memory)");
+	}
+	return x.errors;
+}
+
+int mg_config_load(struct mg_config *c, const char *path, mg_config_report report,
+		   void *user)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!f)
+		return -errno;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		fwrite(chunk, 1, n, m);
+	rc = ferror(f) ? -EIO : 0;
+	fclose(f);
+	fclose(m);
+	if (rc == 0)
+		rc = mg_config_load_string(c, path, buf, report, user);
+	free(buf);
+	return rc;
+}
+
+int mg_config_set(struct mg_config *c, const char *section, const char *key,
+		  const char *value, mg_config_report report, void *user)
+{
+	struct ctx x = {.c = c, .name = "command line", .report = report, .user = user};
+	return set(&x, section, key, value) < 0 ? -EINVAL : 0;
+}

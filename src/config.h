@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * mudguard configuration: an INI file (parsed with inih) over built-in
+ * defaults. Every key has a default and a valid range, all in one table in
+ * config.c; rules/mudguard.conf documents them. A bad line is reported with
+ * file, line and the valid range, keeps its default, and the rest still loads.
+ */
+#ifndef MG_CONFIG_H
+#define MG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct mg_config {
+	/* [capture] */
+	char interface[64];
+	uint32_t snaplen;
+	bool promisc;
+	uint32_t buffer_mib;
+	char filter[1024];
+	uint32_t stats_interval;
+	/* [flows] */
+	uint32_t flows_max, tcp_idle, tcp_closed_idle, udp_idle, other_idle, hard_timeout;
+	uint32_t dpi_packets;
+	/* [devices] */
+	uint32_t devices_max, device_idle, max_peers;
+	char local_networks[1024];
+	char oui_dir[1024];
+	/* [output] */
+	char events[1024];
+	bool flows;
+};
+
+/* Receives one error message ("FILE:LINE: ..."). */
+typedef void (*mg_config_report)(const char *msg, void *user);
+
+/* Fills @c with the defaults. Returns the number of defaults that failed
+ * their own range check (0; a unit test holds the table to that). */
+int mg_config_defaults(struct mg_config *c);
+
+/* Loads @path over @c. Each problem goes to @report. Returns the number of
+ * problems (0 = clean), or -errno if the file cannot be read at all. */
+int mg_config_load(struct mg_config *c, const char *path, mg_config_report report,
+		   void *user);
+
+/* Same, over a buffer (for tests and the fuzz harness); @name labels messages. */
+int mg_config_load_string(struct mg_config *c, const char *name, const char *text,
+			  mg_config_report report, void *user);
+
+/* Sets one key as if it appeared in a file ("flows", "max", "1000"); for
+ * command-line overrides. Returns 0 or -EINVAL with a message to @report. */
+int mg_config_set(struct mg_config *c, const char *section, const char *key,
+		  const char *value, mg_config_report report, void *user);
+
+#endif

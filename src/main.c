@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * mudguard: network-side IoT device inventory and (later) MUD/behaviour checks.
+ * Only this file decides what is fatal; everything below returns errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "../capture/source.h"
+#include "../classify/dpi.h"
+#include "../events/events.h"
+#include "config.h"
+#include "sensor.h"
+
+#ifndef MG_VERSION
+#define MG_VERSION "dev"
+#endif
+
+enum { EXIT_USAGE = 2, EXIT_INPUT = 3 };
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mudguard -r FILE... [options]     replay pcap/pcapng files ('-' = stdin)\n"
+		"       mudguard -i IFACE [options]       capture live\n"
+		"\n"
+		"  -c, --config FILE        configuration (see rules/mudguard.conf)\n"
+		"  -o, --output FILE        JSON-lines events ('-' = stdout, the default)\n"
+		"  -f, --filter BPF         capture filter (tcpdump syntax)\n"
+		"      --snaplen N          live: bytes captured per packet\n"
+		"      --buffer-size MIB    live: kernel buffer size\n"
+		"      --no-promisc         live: do not put the interface in promiscuous mode\n"
+		"      --stats-interval S   seconds of packet time between stats events\n"
+		"      --flows              emit a `flow` event for every flow that ends\n"
+		"      --summary            print a readable device table to stderr at the end\n"
+		"      --check-config       check the configuration and exit (0 = clean)\n"
+		"  -V, --version            print versions and exit\n"
+		"  -h, --help               this help\n");
+}
+
+static void report_config(const char *msg, void *user)
+{
+	(void)user;
+	fprintf(stderr, "mudguard: config: %s\n", msg);
+}
+
+static uint64_t wall_us(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+/* Replays @path. Returns 0, or 1 if the file could not be read to its end. */
+static int replay_file(struct mg_sensor *s, const char *path, const char *filter)
+{
+	struct mg_source *src;
+	char err[1024];
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+	uint64_t ts;
+	int rc;
+
+	if (mg_source_open_file(&src, path, filter, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mudguard: %s\n", err);
+		mg_sensor_note(s, MG_NOTE_FILE_FAILED);
+		return 1;
+	}
+	enum mg_link link = mg_source_link(src);
+	while (!stop_requested &&
+	       (rc = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET)
+		mg_sensor_packet(s, link, data, caplen, wirelen, ts);
+	if (stop_requested)
+		rc = MG_SRC_EOF;
+	if (rc == MG_SRC_EOF && mg_source_truncated(src)) {
+		fprintf(stderr, "mudguard: warning: %s; the rest of the file is ignored\n",
+			mg_source_errstr(src));
+		mg_sensor_note(s, MG_NOTE_FILE_TRUNCATED);
+	}
+	if (rc == MG_SRC_ERROR) {
+		fprintf(stderr, "mudguard: %s\n", mg_source_errstr(src));
+		mg_sensor_note(s, MG_NOTE_FILE_FAILED);
+	}
+	mg_source_free(src);
+	return rc == MG_SRC_ERROR;
+}
+
+static int capture_live(struct mg_sensor *s, const struct mg_config *cfg)
+{
+	struct mg_live_opts o = {
+		.iface = cfg->interface,
+		.snaplen = cfg->snaplen,
+		.promisc = cfg->promisc,
+		.buffer_mib = cfg->buffer_mib,
+		.filter = cfg->filter,
+		.timeout_ms = 200,
+	};
+	struct mg_source *src;
+	struct mg_capture_stats cs;
+	char err[1024];
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+	uint64_t ts, next_kstats = 0;
+	int rc = MG_SRC_TIMEOUT;
+
+	if (mg_source_open_live(&src, &o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mudguard: %s\n", err);
+		return EXIT_INPUT;
+	}
+	fprintf(stderr, "mudguard: capturing on %s\n", cfg->interface);
+	enum mg_link link = mg_source_link(src);
+	while (!stop_requested) {
+		rc = mg_source_next(src, &data, &caplen, &wirelen, &ts);
+		uint64_t now = wall_us();
+		if (now >= next_kstats) { /* kernel counters: once a second */
+			if (mg_source_stats(src, &cs) == 0)
+				mg_sensor_set_capture_stats(s, &cs);
+			next_kstats = now + 1000000u;
+		}
+		if (rc == MG_SRC_PACKET)
+			mg_sensor_packet(s, link, data, caplen, wirelen, ts);
+		else if (rc == MG_SRC_TIMEOUT)
+			mg_sensor_tick(s, now); /* live: an idle link still gets its stats */
+		else
+			break;
+	}
+	if (rc == MG_SRC_ERROR || rc == MG_SRC_EOF)
+		fprintf(stderr, "mudguard: capture on %s stopped: %s\n", cfg->interface,
+			mg_source_errstr(src));
+	if (mg_source_stats(src, &cs) == 0)
+		mg_sensor_set_capture_stats(s, &cs);
+	mg_source_free(src);
+	return rc == MG_SRC_ERROR ? EXIT_INPUT : 0;
+}
+
+enum {
+	OPT_SNAPLEN = 256,
+	OPT_BUFSIZE,
+	OPT_NOPROMISC,
+	OPT_STATS,
+	OPT_FLOWS,
+	OPT_SUMMARY,
+	OPT_CHECK,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"read", required_argument, NULL, 'r'},
+		{"interface", required_argument, NULL, 'i'},
+		{"config", required_argument, NULL, 'c'},
+		{"output", required_argument, NULL, 'o'},
+		{"filter", required_argument, NULL, 'f'},
+		{"snaplen", required_argument, NULL, OPT_SNAPLEN},
+		{"buffer-size", required_argument, NULL, OPT_BUFSIZE},
+		{"no-promisc", no_argument, NULL, OPT_NOPROMISC},
+		{"stats-interval", required_argument, NULL, OPT_STATS},
+		{"flows", no_argument, NULL, OPT_FLOWS},
+		{"summary", no_argument, NULL, OPT_SUMMARY},
+		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	/* flags override the config file: remember them, apply after loading it */
+	struct {
+		const char *section, *key, *value;
+	} over[32];
+	int n_over = 0, n_files = 0, opt, bad = 0;
+	const char **files = calloc((size_t)argc + 1, sizeof(*files));
+	const char *config_path = NULL;
+	bool summary = false, check = false, live = false;
+	struct mg_config cfg;
+	struct mg_events *ev = NULL;
+	struct mg_sensor *s = NULL;
+	char err[1024];
+	int rc = 0;
+
+	if (!files)
+		return 1;
+#define OVER(sec, k, v)                                                        \
+	do {                                                                   \
+		over[n_over].section = sec;                                    \
+		over[n_over].key = k;                                          \
+		over[n_over++].value = v;                                      \
+	} while (0)
+	while ((opt = getopt_long(argc, argv, "r:i:c:o:f:Vh", longopts, NULL)) != -1) {
+		if (n_over >= 30) {
+			fprintf(stderr, "mudguard: too many options\n");
+			return EXIT_USAGE;
+		}
+		switch (opt) {
+		case 'r':
+			files[n_files++] = optarg;
+			break;
+		case 'i':
+			OVER("capture", "interface", optarg);
+			live = true;
+			break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'o':
+			OVER("output", "events", optarg);
+			break;
+		case 'f':
+			OVER("capture", "filter", optarg);
+			break;
+		case OPT_SNAPLEN:
+			OVER("capture", "snaplen", optarg);
+			break;
+		case OPT_BUFSIZE:
+			OVER("capture", "buffer_mib", optarg);
+			break;
+		case OPT_NOPROMISC:
+			OVER("capture", "promisc", "no");
+			break;
+		case OPT_STATS:
+			OVER("capture", "stats_interval", optarg);
+			break;
+		case OPT_FLOWS:
+			OVER("output", "flows", "yes");
+			break;
+		case OPT_SUMMARY:
+			summary = true;
+			break;
+		case OPT_CHECK:
+			check = true;
+			break;
+		case 'V':
+			printf("mudguard %s\nnDPI %s\n%s\n", MG_VERSION, mg_dpi_version(),
+			       mg_source_lib_version());
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	/* files may also follow the options: mudguard -r a.pcap b.pcap */
+	for (int i = optind; i < argc; i++)
+		files[n_files++] = argv[i];
+
+	mg_config_defaults(&cfg);
+	if (config_path) {
+		int n = mg_config_load(&cfg, config_path, report_config, NULL);
+		if (n < 0) {
+			fprintf(stderr, "mudguard: %s: %s\n", config_path, strerror(-n));
+			return EXIT_USAGE;
+		}
+		bad += n;
+	}
+	for (int i = 0; i < n_over; i++)
+		if (mg_config_set(&cfg, over[i].section, over[i].key, over[i].value,
+				  report_config, NULL) < 0)
+			return EXIT_USAGE; /* a bad flag is a usage error */
+	if (check) {
+		fprintf(stderr, "mudguard: configuration %s\n",
+			bad ? "has problems (see above)" : "is valid");
+		return bad ? 1 : 0;
+	}
+	if (bad)
+		fprintf(stderr, "mudguard: config: %d problem(s); those keys keep their "
+				"defaults\n", bad);
+	if (!live && cfg.interface[0] && !n_files)
+		live = true; /* interface from the config file */
+	if (live == (n_files > 0)) {
+		fprintf(stderr, "mudguard: give either -r FILE... or -i IFACE\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+
+	if (mg_events_open(&ev, cfg.events, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mudguard: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (mg_sensor_new(&s, &cfg, ev, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mudguard: %s\n", err);
+		mg_events_close(ev);
+		return 1;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (live) {
+		rc = capture_live(s, &cfg);
+	} else {
+		for (int i = 0; i < n_files && !stop_requested; i++)
+			if (replay_file(s, files[i], cfg.filter))
+				rc = EXIT_INPUT;
+	}
+	mg_sensor_finish(s, summary ? stderr : NULL);
+	mg_sensor_free(s);
+	if (mg_events_close(ev) < 0) {
+		fprintf(stderr, "mudguard: %s: write error\n", cfg.events);
+		rc = 1;
+	}
+	free(files);
+	return rc;
+}

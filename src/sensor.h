@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The sensor pipeline: decoded packet -> flows (+ nDPI) -> devices -> events.
+ * Time comes only from packets (and, when live and idle, from mg_sensor_tick).
+ */
+#ifndef MG_SENSOR_H
+#define MG_SENSOR_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../capture/decode.h"
+#include "../capture/source.h"
+#include "../events/events.h"
+#include "config.h"
+
+struct mg_sensor;
+
+/* Creates a sensor writing to @ev (borrowed). Returns 0 or a negative code with
+ * a message in @err (e.g. the OUI registry could not be read). */
+int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg_events *ev,
+		  char *err, size_t errlen);
+
+/* Processes one captured frame. */
+void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *data,
+		      uint32_t caplen, uint32_t wirelen, uint64_t ts_us);
+
+/* Advances time without a packet (live capture idle); emits due stats. */
+void mg_sensor_tick(struct mg_sensor *s, uint64_t now_us);
+
+/* Latest kernel counters, reported in `stats`. */
+void mg_sensor_set_capture_stats(struct mg_sensor *s, const struct mg_capture_stats *st);
+
+enum mg_note { MG_NOTE_FILE_TRUNCATED, MG_NOTE_FILE_FAILED, MG_NOTE__COUNT };
+/* Counts a capture-level problem, reported in `stats` under "capture". */
+void mg_sensor_note(struct mg_sensor *s, enum mg_note what);
+
+/* Ends all flows, emits the final `stats` and one `device_summary` per device.
+ * If @summary is not NULL, also writes a readable device table there. */
+void mg_sensor_finish(struct mg_sensor *s, FILE *summary);
+
+/* Frees @s; NULL is allowed. */
+void mg_sensor_free(struct mg_sensor *s);
+
+#endif
