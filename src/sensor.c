@@ -304,9 +304,11 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 		return -ENOMEM;
 	s->cfg = *cfg;
 	s->ev = ev;
-	rc = mg_oui_load(&s->oui, cfg->oui_dir, err, errlen);
-	if (rc < 0)
-		goto out;
+	if (cfg->oui_dir[0]) { /* "" turns vendor lookup off */
+		rc = mg_oui_load(&s->oui, cfg->oui_dir, err, errlen);
+		if (rc < 0)
+			goto out;
+	}
 	rc = mg_prefixes_parse(&s->local, cfg->local_networks, err, errlen);
 	if (rc < 0)
 		goto out;
