@@ -175,6 +175,8 @@ const char *mg_oui_lookup(const struct mg_oui *o, const uint8_t mac[6])
 		m = m << 8 | mac[i];
 	for (int i = 0; i < 3; i++) {
 		const struct reg *r = &o->reg[i];
+		if (!r->n)
+			continue;
 		struct entry key = {.prefix = m >> (48 - r->bits)};
 		const struct entry *e = bsearch(&key, r->e, r->n, sizeof(*r->e), cmp_entry);
 		if (e)

@@ -138,8 +138,8 @@ static int apply(struct ctx *x, const struct key *k, const char *v)
 			problem(x, "%s.%s: %s", k->section, k->name, err);
 			return -EINVAL;
 		}
+		__attribute__((fallthrough)); /* then stored as a string */
 	}
-		/* fall through */
 	case K_STR:
 		if (strlen(v) >= k->size) {
 			problem(x, "%s.%s is longer than %zu characters", k->section, k->name,

@@ -74,7 +74,7 @@ static int replay_file(struct mg_sensor *s, const char *path, const char *filter
 	uint64_t ts;
 	int rc;
 
-	if (mg_source_open_file(&src, path, filter, err, sizeof(err)) < 0) {
+if (mg_source_open_file(&src, path, filter, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard: %s\n", err);
 		mg_sensor_note(s, MG_NOTE_FILE_FAILED);
 		return 1;
@@ -200,7 +200,8 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "r:i:c:o:f:Vh", longopts, NULL)) != -1) {
 		if (n_over >= 30) {
 			fprintf(stderr, "mudguard: too many options\n");
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 		switch (opt) {
 		case 'r':
@@ -243,13 +244,16 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("mudguard %s\nnDPI %s\n%s\n", MG_VERSION, mg_dpi_version(),
 			       mg_source_lib_version());
-			return 0;
+			rc = 0;
+			goto out;
 		case 'h':
 			usage(stdout);
-			return 0;
+			rc = 0;
+			goto out;
 		default:
 			usage(stderr);
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 	}
 	/* files may also follow the options: mudguard -r a.pcap b.pcap */
@@ -261,18 +265,23 @@ int main(int argc, char **argv)
 		int n = mg_config_load(&cfg, config_path, report_config, NULL);
 		if (n < 0) {
 			fprintf(stderr, "mudguard: %s: %s\n", config_path, strerror(-n));
-			return EXIT_USAGE;
+			rc = EXIT_USAGE;
+			goto out;
 		}
 		bad += n;
 	}
-	for (int i = 0; i < n_over; i++)
+	for (int i = 0; i < n_over; i++) {
 		if (mg_config_set(&cfg, over[i].section, over[i].key, over[i].value,
-				  report_config, NULL) < 0)
-			return EXIT_USAGE; /* a bad flag is a usage error */
+				  report_config, NULL) < 0) {
+			rc = EXIT_USAGE; /* a bad flag is a usage error */
+			goto out;
+		}
+	}
 	if (check) {
 		fprintf(stderr, "mudguard: configuration %s\n",
 			bad ? "has problems (see above)" : "is valid");
-		return bad ? 1 : 0;
+		rc = bad ? 1 : 0;
+		goto out;
 	}
 	if (bad)
 		fprintf(stderr, "mudguard: config: %d problem(s); those keys keep their "
@@ -282,17 +291,20 @@ int main(int argc, char **argv)
 	if (live == (n_files > 0)) {
 		fprintf(stderr, "mudguard: give either -r FILE... or -i IFACE\n");
 		usage(stderr);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 
 	if (mg_events_open(&ev, cfg.events, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard: %s\n", err);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	if (mg_sensor_new(&s, &cfg, ev, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard: %s\n", err);
 		mg_events_close(ev);
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
@@ -311,6 +323,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mudguard: %s: write error\n", cfg.events);
 		rc = 1;
 	}
+out:
 	free(files);
 	return rc;
 }

@@ -243,7 +243,8 @@ static void tcp(uint64_t ts, const uint8_t *smac, const uint8_t *dmac, uint32_t 
 		b[21] = 4;
 		put16(b + 22, 1460);
 	}
-	memcpy(b + hl, pl, len);
+	if (len)
+		memcpy(b + hl, pl, len);
 	ip4(ts, smac, dmac, sip, dip, 6, ttl, b, hl + len);
 }
 
@@ -707,8 +708,11 @@ static void activity(uint64_t ts, struct dev *d, uint64_t round)
 	tls_session(ts, d, d->cloud_ip, d->cloud, (int)rnd_range(0, 3));
 	if (k->ua && round % 2 == 0)
 		http_session(ts + rnd_range(1000000, 5000000), d, d->cloud_ip ^ 1, d->cloud, k->ua);
-	if (k->mqtt && round % 3 == 0)
-		mqtt_session(ts + rnd_range(500000, 3000000), d, d->mqtt_ip, (int)rnd_range(1, 4));
+	if (k->mqtt && round % 3 == 0) {
+		/* one draw per statement: argument evaluation order is unspecified */
+		uint64_t at = ts + rnd_range(500000, 3000000);
+		mqtt_session(at, d, d->mqtt_ip, (int)rnd_range(1, 4));
+	}
 	if (round % 5 == 0)
 		ntp_exchange(ts + rnd_range(100000, 900000), d, REMOTE(123));
 	if (round % 7 == 3)
@@ -768,9 +772,12 @@ static void attack_mirai(struct dev *d, uint64_t ts, int n)
 static void attack_synflood(struct dev *d, uint64_t ts, int n)
 {
 	uint32_t victim = REMOTE(0x8000 + 80);
-	for (int i = 0; i < n; i++)
-		tcp(ts + (uint64_t)i * 500, d->h.mac, gw.mac, d->h.ip, victim,
-		    (uint16_t)rnd_range(1024, 65535), 80, (uint32_t)rnd(), 0, 0x02, NULL, 0, 64);
+	for (int i = 0; i < n; i++) {
+		uint16_t sport = (uint16_t)rnd_range(1024, 65535);
+		uint32_t seq = (uint32_t)rnd();
+		tcp(ts + (uint64_t)i * 500, d->h.mac, gw.mac, d->h.ip, victim, sport, 80, seq, 0,
+		    0x02, NULL, 0, 64);
+	}
 }
 
 static void attack_udpflood(struct dev *d, uint64_t ts, int n)
@@ -780,9 +787,11 @@ static void attack_udpflood(struct dev *d, uint64_t ts, int n)
 	for (int i = 0; i < n; i++) {
 		for (size_t k = 0; k < sizeof(junk); k++)
 			junk[k] = (uint8_t)rnd();
-		udp(ts + (uint64_t)i * 400, d->h.mac, gw.mac, d->h.ip, victim,
-		    (uint16_t)rnd_range(1024, 65535), (uint16_t)rnd_range(1, 65535), junk,
-		    rnd_range(64, 512));
+		uint16_t sport = (uint16_t)rnd_range(1024, 65535);
+		uint16_t dport = (uint16_t)rnd_range(1, 65535);
+		uint32_t len = rnd_range(64, 512);
+		udp(ts + (uint64_t)i * 400, d->h.mac, gw.mac, d->h.ip, victim, sport, dport, junk,
+		    len);
 	}
 }
 
