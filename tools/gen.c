@@ -952,7 +952,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[i], "bench")) {
 		int ndev = i + 2 < argc ? atoi(argv[i + 2]) : 100;
-		uint64_t flows = i + 3 < argc ? strtoull(argv[i + 3], NULL, 10) : 110000;
+		uint64_t flows = i + 3 < argc ? strtoull(argv[i + 3], NULL, 10) : 165000;
 		return run_bench(argv[i + 1], seed, ndev, flows) < 0;
 	}
 	for (size_t k = 0; k < sizeof(scenarios) / sizeof(scenarios[0]); k++)
