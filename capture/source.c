@@ -202,11 +202,6 @@ const char *mg_source_errstr(const struct mg_source *s)
 	return s->errstr;
 }
 
-uint64_t mg_source_packets(const struct mg_source *s)
-{
-	return s->packets;
-}
-
 int mg_source_stats(struct mg_source *s, struct mg_capture_stats *st)
 {
 	struct pcap_stat ps;

@@ -60,9 +60,6 @@ bool mg_source_truncated(const struct mg_source *s);
 /* The last error or warning text ("" if none). Owned by @s. */
 const char *mg_source_errstr(const struct mg_source *s);
 
-/* Packets returned so far (the number of the packet an error refers to). */
-uint64_t mg_source_packets(const struct mg_source *s);
-
 /* Reads kernel counters (live only; zeros for files), widened to 64 bits.
  * Returns 0 or -EIO. */
 int mg_source_stats(struct mg_source *s, struct mg_capture_stats *st);

@@ -301,9 +301,8 @@ probe_only:
 	}
 }
 
-void mg_device_add_peer(struct mg_devtab *t, struct mg_device *d, const struct mg_addr *a)
+void mg_device_add_peer(struct mg_device *d, const struct mg_addr *a)
 {
-	(void)t;
 	if (!mg_addr_is_group(a))
 		addrset_add(&d->peers, addr_hash(a));
 }

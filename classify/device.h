@@ -114,7 +114,7 @@ void mg_device_add_addr(struct mg_device *d, const struct mg_addr *a, enum mg_ad
 /* Records a flow of protocol @key. */
 void mg_device_add_proto(struct mg_device *d, uint32_t key);
 /* Records a unicast peer address. */
-void mg_device_add_peer(struct mg_devtab *t, struct mg_device *d, const struct mg_addr *a);
+void mg_device_add_peer(struct mg_device *d, const struct mg_addr *a);
 /* Records that a frame from @d carried remote source address @a. */
 void mg_device_note_remote_src(struct mg_devtab *t, struct mg_device *d,
 			       const struct mg_addr *a);

@@ -74,9 +74,10 @@ bool mg_prefixes_contain(const struct mg_prefixes *p, const struct mg_addr *a)
 	if (!p)
 		return false;
 	for (size_t i = 0; i < p->n; i++) {
-		struct mg_addr m = *a;
-		mask(&m, p->p[i].bits);
-		if (!memcmp(&m, &p->p[i].a, sizeof(m)))
+		unsigned full = p->p[i].bits / 8, rem = p->p[i].bits % 8;
+		if (memcmp(a->b, p->p[i].a.b, full))
+			continue;
+		if (!rem || !((a->b[full] ^ p->p[i].a.b[full]) & (uint8_t)(0xff00u >> rem)))
 			return true;
 	}
 	return false;

@@ -200,9 +200,11 @@ static int handler(void *user, const char *section, const char *name, const char
 }
 
 /* inih reads a line at a time through this reader, so counting calls gives the
- * line the handler is looking at (Debian's inih has no INI_HANDLER_LINENO). */
+ * line the handler is looking at (Debian's inih has no INI_HANDLER_LINENO).
+ * The text comes from a FILE or, for tests and fuzzing, from a string. */
 struct stream {
 	struct ctx *x;
+	FILE *f;
 	const char *p;
 };
 
@@ -211,6 +213,12 @@ static char *reader(char *str, int num, void *stream)
 	struct stream *s = stream;
 	int i = 0;
 
+	if (s->f) {
+		if (!fgets(str, num, s->f))
+			return NULL;
+		s->x->line++;
+		return str;
+	}
 	if (!*s->p || num < 2)
 		return NULL;
 	while (i < num - 1 && *s->p) {
@@ -224,48 +232,43 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
+static int parse(struct stream *s)
+{
+	struct ctx *x = s->x;
+	int rc = ini_parse_stream(reader, s, handler, x);
+
+	if (rc > 0) { /* inih's own syntax error at that line */
+		x->line = (unsigned)rc;
+		problem(x, "syntax error: expected \"[section]\" or \"key = value\"");
+	} else if (rc < 0) {
+		x->line = 0;
+		problem(x, "cannot parse (out of memory)");
+	}
+	return x->errors;
+}
+
 int mg_config_load_string(struct mg_config *c, const char *name, const char *text,
 			  mg_config_report report, void *user)
 {
 	struct ctx x = {.c = c, .name = name, .report = report, .user = user};
 	struct stream s = {.x = &x, .p = text};
-	int rc = ini_parse_stream(reader, &s, handler, &x);
 
-	if (rc > 0) { /* inih's own syntax error at that line */
-		x.line = (unsigned)rc;
-		problem(&x, "syntax error: expected \"[section]\" or \"key = value\"");
-	} else if (rc < 0) {
-		x.line = 0;
-		problem(&x, "cannot parse (out of memory)");
-	}
-	return x.errors;
+	return parse(&s);
 }
 
 int mg_config_load(struct mg_config *c, const char *path, mg_config_report report,
 		   void *user)
 {
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
+	struct ctx x = {.c = c, .name = path, .report = report, .user = user};
+	struct stream s = {.x = &x, .f = fopen(path, "r")};
 	int rc;
 
-	if (!f)
+	if (!s.f)
 		return -errno;
-	FILE *m = open_memstream(&buf, &len);
-	if (!m) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, n, m);
-	rc = ferror(f) ? -EIO : 0;
-	fclose(f);
-	fclose(m);
-	if (rc == 0)
-		rc = mg_config_load_string(c, path, buf, report, user);
-	free(buf);
+	rc = parse(&s);
+	if (ferror(s.f))
+		rc = -EIO;
+	fclose(s.f);
 	return rc;
 }
 

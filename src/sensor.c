@@ -29,7 +29,7 @@ struct mg_sensor {
 	uint64_t packets, bytes, non_ip;
 	uint64_t anomalies[MG_ANOM__COUNT];
 	uint64_t notes[MG_NOTE__COUNT];
-	uint64_t dpi_detected, dpi_gave_up, dpi_active, dpi_skipped;
+	uint64_t dpi_detected, dpi_gave_up, dpi_active;
 	struct mg_capture_stats cap;
 
 	struct mg_device *pending[PENDING_MAX];
@@ -114,6 +114,13 @@ static void emit_role(struct mg_sensor *s, struct mg_device *d)
 	mg_ev_emit(e);
 }
 
+/* Name of a device protocol key (master << 16 | app). */
+static const char *proto_key_name(const struct mg_sensor *s, uint32_t key, char *buf,
+				  size_t len)
+{
+	return mg_dpi_name(s->dpi, (uint16_t)(key >> 16), (uint16_t)key, buf, len);
+}
+
 static void addr_sources(struct mg_events *e, uint8_t src)
 {
 	mg_ev_arr(e, "learned_from");
@@ -154,8 +161,7 @@ static void emit_summary(struct mg_sensor *s, struct mg_device *d)
 	mg_ev_close(e);
 	mg_ev_obj(e, "protocols"); /* flows per protocol, in the order first seen */
 	for (unsigned i = 0; i < d->n_protos; i++)
-		mg_ev_u64(e, mg_dpi_name(s->dpi, (uint16_t)(d->protos[i].key >> 16),
-					 (uint16_t)d->protos[i].key, name, sizeof(name)),
+		mg_ev_u64(e, proto_key_name(s, d->protos[i].key, name, sizeof(name)),
 			  d->protos[i].flows);
 	if (d->proto_overflow)
 		mg_ev_u64(e, "(other)", d->proto_overflow);
@@ -182,8 +188,7 @@ static void print_summary_row(struct mg_sensor *s, struct mg_device *d)
 		mg_addr_str(&d->v6[0].a, ip, sizeof(ip));
 	for (unsigned i = 0; i < d->n_protos && used + 1 < sizeof(protos); i++) {
 		int n = snprintf(protos + used, sizeof(protos) - used, "%s%s", i ? "," : "",
-				 mg_dpi_name(s->dpi, (uint16_t)(d->protos[i].key >> 16),
-					     (uint16_t)d->protos[i].key, name, sizeof(name)));
+				 proto_key_name(s, d->protos[i].key, name, sizeof(name)));
 		if (n < 0 || (size_t)n >= sizeof(protos) - used) {
 			protos[used] = 0;
 			break;
@@ -534,18 +539,16 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 		struct mg_device *cli = dir ? dst : src, *srv = dir ? src : dst;
 		if (cli) {
 			cli->flows_out++;
-			mg_device_add_peer(s->devs, cli, &f->srv);
+			mg_device_add_peer(cli, &f->srv);
 		}
 		if (srv) {
 			srv->flows_in++;
-			mg_device_add_peer(s->devs, srv, &f->cli);
+			mg_device_add_peer(srv, &f->cli);
 		}
-		if (p.frag_off) { /* a later fragment: no ports, nothing to inspect */
+		if (p.frag_off) /* a later fragment: no ports, nothing to inspect */
 			f->dpi_state = MG_DPI_SKIPPED;
-			s->dpi_skipped++;
-		} else {
+		else
 			s->dpi_active++;
-		}
 	}
 	if (f->dpi_state == MG_DPI_PENDING && !p.frag_off) {
 		int rc = mg_dpi_feed(s->dpi, &f->dpi, p.l3, p.l3_len, p.ts_us, &f->app_master,

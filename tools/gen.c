@@ -79,8 +79,7 @@ static void emit(uint64_t ts, const uint8_t *b, uint32_t len)
 			die("out of memory");
 	}
 	memcpy(store.data + store.used, b, len);
-	store.f[store.n++] = (struct frame){ts, store.seq++, len, (uint32_t)0};
-	store.f[store.n - 1].off = (uint32_t)store.used;
+	store.f[store.n++] = (struct frame){ts, store.seq++, len, (uint32_t)store.used};
 	store.used += len;
 }
 
@@ -150,6 +149,7 @@ static uint16_t csum_fold(uint32_t sum)
 }
 
 static const mac_t BCAST = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const mac_t ZERO_MAC = {0};
 
 static uint8_t *eth(uint8_t *p, const uint8_t *dst, const uint8_t *src, uint16_t type)
 {
@@ -334,17 +334,23 @@ static uint32_t put_name(uint8_t *p, const char *name)
 	return n;
 }
 
+/* The 12-byte DNS header: id, flags, then question and answer counts. */
+static uint8_t *dns_header(uint8_t *p, uint16_t id, uint16_t flags, uint16_t qd, uint16_t an)
+{
+	p = put16(p, id);
+	p = put16(p, flags);
+	p = put16(p, qd);
+	p = put16(p, an);
+	p = put16(p, 0);
+	return put16(p, 0);
+}
+
 static void dns_exchange(uint64_t ts, struct dev *d, const char *name, uint32_t answer,
 			 bool nxdomain)
 {
 	uint8_t q[512], *p = q;
 	uint16_t id = (uint16_t)rnd(), sport = eph(d);
-	p = put16(p, id);
-	p = put16(p, 0x0100);
-	p = put16(p, 1);
-	p = put16(p, 0);
-	p = put16(p, 0);
-	p = put16(p, 0);
+	p = dns_header(p, id, 0x0100, 1, 0);
 	p += put_name(p, name);
 	p = put16(p, 1);
 	p = put16(p, 1);
@@ -536,13 +542,8 @@ static void mdns_announce(uint64_t ts, struct dev *d)
 	snprintf(svc, sizeof(svc), "%s.local", k->mdns);
 	snprintf(inst, sizeof(inst), "%s.%s.local", k->hostname, k->mdns);
 	snprintf(host, sizeof(host), "%s.local", k->hostname);
-	p = put16(p, 0);
-	p = put16(p, 0x8400);
-	p = put16(p, 0);
-	p = put16(p, 3);
-	p = put16(p, 0);
-	p = put16(p, 0);
-	p += put_name(p, svc); /* PTR */
+	p = dns_header(p, 0, 0x8400, 0, 3); /* an authoritative response, 3 answers */
+	p += put_name(p, svc);		     /* PTR */
 	p = put16(p, 12);
 	p = put16(p, 1);
 	p = put32(p, 4500);
@@ -685,14 +686,13 @@ static void dhcp_msg(uint64_t ts, struct dev *d, uint8_t type)
 
 static void boot(uint64_t ts, struct dev *d)
 {
-	static const mac_t zero = {0};
 	d->xid = (uint32_t)rnd();
 	dhcp_msg(ts, d, 1);
 	dhcp_msg(ts += rnd_range(1000, 5000), d, 2);
 	dhcp_msg(ts += rnd_range(1000, 5000), d, 3);
 	dhcp_msg(ts += rnd_range(1000, 5000), d, 5);
-	arp(ts += 50000, d->h.mac, BCAST, 1, d->h.ip, zero, d->h.ip); /* gratuitous */
-	arp(ts += 10000, d->h.mac, BCAST, 1, d->h.ip, zero, gw.ip);
+	arp(ts += 50000, d->h.mac, BCAST, 1, d->h.ip, ZERO_MAC, d->h.ip); /* gratuitous */
+	arp(ts += 10000, d->h.mac, BCAST, 1, d->h.ip, ZERO_MAC, gw.ip);
 	arp(ts += 900, gw.mac, d->h.mac, 2, gw.ip, d->h.mac, d->h.ip);
 	mdns_announce(ts += 200000, d);
 	ssdp_notify(ts += 300000, d);
@@ -798,7 +798,6 @@ static void attack_udpflood(struct dev *d, uint64_t ts, int n)
 static void attack_lateral(struct dev *d, struct dev *devs, int ndev, uint64_t ts)
 {
 	static const uint16_t ports[] = {22, 23, 80, 443, 554, 8080, 8443, 1883};
-	static const mac_t zero = {0};
 	uint64_t t = ts;
 
 	/* an ARP sweep of the subnet, then SYNs to every host that answered */
@@ -808,7 +807,7 @@ static void attack_lateral(struct dev *d, struct dev *devs, int ndev, uint64_t t
 		for (int i = 0; i < ndev; i++)
 			if (devs[i].h.ip == target && &devs[i] != d)
 				live = &devs[i];
-		arp(t += 2000, d->h.mac, BCAST, 1, d->h.ip, zero, target);
+		arp(t += 2000, d->h.mac, BCAST, 1, d->h.ip, ZERO_MAC, target);
 		if (!live)
 			continue;
 		arp(t + 300, live->h.mac, d->h.mac, 2, target, d->h.mac, d->h.ip);
