@@ -283,6 +283,8 @@ static enum mg_anomaly decode_ethertype(struct mg_pkt *p, uint16_t type,
 					const uint8_t *b, uint32_t len)
 {
 	p->ethertype = type;
+	p->l2 = b;
+	p->l2_len = len;
 	switch (type) {
 	case MG_ETH_IPV4:
 		return decode_ipv4(p, b, len);

@@ -110,7 +110,9 @@ struct mg_pkt {
 	uint8_t src_mac[6], dst_mac[6];
 	uint16_t vlan[MG_MAX_VLAN];
 	uint8_t vlan_count;
-	uint16_t ethertype;
+	uint16_t ethertype; /* below 0x0600: an 802.3 length, l2 holds LLC */
+	const uint8_t *l2;  /* bytes after the (VLAN-tagged) link header */
+	uint32_t l2_len;
 
 	/* ARP (ethertype 0x0806, Ethernet/IPv4 form only) */
 	bool is_arp;

@@ -7,6 +7,14 @@
 #define BOOTP_FIXED 236
 #define MAGIC_LEN 4
 
+static void view_once(struct mg_view *v, const uint8_t *p, uint32_t len)
+{
+	if (!v->p) {
+		v->p = p;
+		v->len = len;
+	}
+}
+
 int mg_dhcp_parse(struct mg_dhcp *d, const uint8_t *b, uint32_t len)
 {
 	static const uint8_t magic[MAGIC_LEN] = {99, 130, 83, 99};
@@ -34,23 +42,98 @@ int mg_dhcp_parse(struct mg_dhcp *d, const uint8_t *b, uint32_t len)
 		const uint8_t *v = b + i + 2;
 		switch (code) {
 		case 53:
-			if (olen >= 1)
+			if (olen >= 1 && !d->msg_type)
 				d->msg_type = v[0];
 			break;
 		case 54:
-			if (olen == 4) {
+			if (olen == 4 && !d->has_server_id) {
 				d->has_server_id = true;
 				memcpy(d->server_id, v, 4);
 			}
 			break;
 		case 50:
-			if (olen == 4) {
+			if (olen == 4 && !d->has_requested_ip) {
 				d->has_requested_ip = true;
 				memcpy(d->requested_ip, v, 4);
 			}
 			break;
+		case 57:
+			if (olen == 2 && !d->max_size)
+				d->max_size = (uint16_t)(v[0] << 8 | v[1]);
+			break;
+		case 12:
+			view_once(&d->host, v, olen);
+			break;
+		case 55:
+			view_once(&d->params, v, olen);
+			break;
+		case 60:
+			view_once(&d->vendor, v, olen);
+			break;
+		case 61:
+			view_once(&d->client_id, v, olen);
+			break;
+		case 81:
+			if (olen >= 3 && !d->fqdn.p) {
+				d->fqdn_wire = v[0] & 0x04;
+				view_once(&d->fqdn, v + 3, olen - 3u);
+			}
+			break;
+		case 161:
+			view_once(&d->mud_url, v, olen);
+			break;
 		}
 		i += 2u + olen;
+	}
+	return 0;
+}
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+int mg_dhcp6_parse(struct mg_dhcp6 *d, const uint8_t *b, uint32_t len)
+{
+	memset(d, 0, sizeof(*d));
+	if (len < 4 || b[0] == 12 || b[0] == 13) /* relay-forw/-repl nest another layer */
+		return -EINVAL;
+	d->msg_type = b[0];
+	for (uint32_t i = 4; i < len;) {
+		if (i + 4 > len)
+			return -EINVAL;
+		uint16_t code = rd16(b + i), olen = rd16(b + i + 2);
+		const uint8_t *v = b + i + 4;
+		if (olen > len - i - 4)
+			return -EINVAL;
+		switch (code) {
+		case 1:
+			if (olen >= 2 && !d->duid.p) {
+				d->duid_type = rd16(v);
+				view_once(&d->duid, v, olen);
+			}
+			break;
+		case 6:
+			view_once(&d->oro, v, olen & ~1u);
+			break;
+		case 16: /* enterprise-number(4), then (len16, data) items */
+			if (olen >= 6 && !d->vendor.p) {
+				uint16_t n = rd16(v + 4);
+				d->vendor_enterprise = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
+						       (uint32_t)v[2] << 8 | v[3];
+				if (n <= olen - 6u)
+					view_once(&d->vendor, v + 6, n);
+			}
+			break;
+		case 39:
+			if (olen >= 1)
+				view_once(&d->fqdn, v + 1, olen - 1u);
+			break;
+		case 112:
+			view_once(&d->mud_url, v, olen);
+			break;
+		}
+		i += 4u + olen;
 	}
 	return 0;
 }

@@ -57,6 +57,13 @@ static const struct key keys[] = {
 	U32("devices", "max_peers", max_peers, 16, 1048576, MG_DEV_DEFAULT_MAX_PEERS, "peers"),
 	STR("devices", "local_networks", local_networks, MG_LOCAL_NETS_DEFAULT, K_PREFIXES),
 	STR("devices", "oui_dir", oui_dir, MG_OUI_DEFAULT_DIR, K_STR),
+	STR("identify", "rules", rules, MG_RULES_DIR, K_STR),
+	STR("identify", "p0f_db", p0f_db, "/etc/p0f/p0f.fp", K_STR),
+	STR("identify", "fingerprints", fingerprints, "", K_STR),
+	U32("identify", "max_signals", max_signals, 16, 65536, 256, "values"),
+	U32("identify", "hysteresis", hysteresis, 0, 100, 15, "percent"),
+	U32("identify", "min_score", min_score, 1, 100, 30, "percent"),
+	U32("identify", "report_delta", report_delta, 1, 100, 10, "percent"),
 	STR("output", "events", events, "-", K_STR),
 	BOOL("output", "flows", flows, "no"),
 };

@@ -26,6 +26,11 @@ struct mg_config {
 	uint32_t devices_max, device_idle, max_peers;
 	char local_networks[1024];
 	char oui_dir[1024];
+	/* [identify] */
+	char rules[1024];	 /* rules file or directory of *.rules */
+	char p0f_db[1024];	 /* p0f signature database, "" = no OS labels */
+	char fingerprints[1024]; /* learned model, "" = none */
+	uint32_t max_signals, hysteresis, min_score, report_delta; /* the last three in percent */
 	/* [output] */
 	char events[1024];
 	bool flows;

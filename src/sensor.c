@@ -8,11 +8,15 @@
 #include "../classify/device.h"
 #include "../classify/dhcp.h"
 #include "../classify/dpi.h"
+#include "../classify/extract.h"
 #include "../classify/flow.h"
+#include "../classify/ident.h"
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
 
 #define PENDING_MAX 64 /* new devices awaiting their `device` event in one packet */
+#define TRAFFIC_PKTS 16 /* first packets of a device that become traffic.packet features */
+#define EVIDENCE_MAX 8	/* evidence entries in an `identity` event */
 
 struct mg_sensor {
 	struct mg_config cfg;
@@ -22,6 +26,10 @@ struct mg_sensor {
 	struct mg_dpi *dpi;
 	struct mg_flowtab *flows;
 	struct mg_devtab *devs;
+	struct mg_rules *rules;
+	struct mg_p0f *p0f;
+	struct mg_fpmodel *model;
+	struct mg_ident_cfg icfg;
 
 	uint64_t now_us, stats_next_us, dev_expire_next_us;
 	bool started;
@@ -32,8 +40,12 @@ struct mg_sensor {
 	uint64_t dpi_detected, dpi_gave_up, dpi_active;
 	struct mg_capture_stats cap;
 
+	uint64_t malformed[MG_PARSER__COUNT];
+	uint64_t identity_events;
+
 	struct mg_device *pending[PENDING_MAX];
 	unsigned n_pending;
+	struct mg_device *dirty[2]; /* devices with new evidence in this packet */
 	FILE *summary;
 };
 
@@ -114,6 +126,170 @@ static void emit_role(struct mg_sensor *s, struct mg_device *d)
 	mg_ev_emit(e);
 }
 
+static double round3(double v)
+{
+	return (double)(int64_t)(v * 1000 + 0.5) / 1000;
+}
+
+static void ev_identity_core(struct mg_sensor *s, struct mg_ident *id)
+{
+	struct mg_events *e = s->ev;
+	struct mg_identity idt;
+
+	mg_ident_get(id, &idt);
+	mg_ev_str(e, "vendor", idt.value[MG_ATTR_VENDOR]);
+	mg_ev_str(e, "class", idt.value[MG_ATTR_CLASS]);
+	mg_ev_str(e, "model", idt.value[MG_ATTR_MODEL]);
+	if (s->model) /* learned type: a label of the model, or "unknown" */
+		mg_ev_str(e, "type", idt.value[MG_ATTR_TYPE] ? idt.value[MG_ATTR_TYPE] : "unknown");
+	mg_ev_f64(e, "confidence", round3(idt.confidence));
+	mg_ev_obj(e, "scores");
+	for (int a = 0; a < MG_ATTR__COUNT; a++)
+		if (idt.value[a])
+			mg_ev_f64(e, mg_attr_name((enum mg_attr)a), round3(idt.score[a]));
+	mg_ev_close(e);
+}
+
+static void ev_software(struct mg_events *e, struct mg_ident *id)
+{
+	const struct mg_software *sw;
+	size_t n = mg_ident_software(id, &sw);
+
+	mg_ev_arr(e, "software");
+	for (size_t i = 0; i < n; i++) {
+		mg_ev_obj(e, NULL);
+		mg_ev_str(e, "product", sw[i].product);
+		mg_ev_str(e, "version", sw[i].version);
+		mg_ev_str(e, "seen_in", mg_signal_name(sw[i].from));
+		mg_ev_close(e);
+	}
+	mg_ev_close(e);
+}
+
+static void ev_fingerprint(struct mg_sensor *s, struct mg_ident *id)
+{
+	struct mg_events *e = s->ev;
+	const struct mg_fp_result *r = mg_ident_model(id);
+
+	if (!r)
+		return;
+	mg_ev_obj(e, "fingerprint");
+	mg_ev_str(e, "label", r->label ? r->label : "unknown");
+	mg_ev_f64(e, "similarity", round3(r->similarity));
+	mg_ev_f64(e, "confidence", round3(r->confidence));
+	mg_ev_str(e, "nearest", r->nearest);
+	mg_ev_str(e, "runner_up", r->runner_up);
+	mg_ev_close(e);
+}
+
+static void emit_identity(struct mg_sensor *s, struct mg_device *d)
+{
+	struct mg_events *e = s->ev;
+	struct mg_ident *id = d->user;
+	struct mg_ident_use use[EVIDENCE_MAX];
+	size_t n = mg_ident_used(id, use, EVIDENCE_MAX);
+
+	flush_pending(s);
+	s->identity_events++;
+	mg_ev_begin(e, "identity", s->now_us);
+	mg_ev_mac(e, "mac", d->mac);
+	ev_identity_core(s, id);
+	mg_ev_arr(e, "evidence");
+	for (size_t i = 0; i < n && i < EVIDENCE_MAX; i++) {
+		mg_ev_obj(e, NULL);
+		mg_ev_str(e, "signal", mg_signal_name(use[i].sig));
+		mg_ev_str(e, "value", use[i].value);
+		mg_ev_str(e, "rule", use[i].rule);
+		mg_ev_f64(e, "weight", round3(use[i].weight));
+		mg_ev_arr(e, "supports");
+		for (int a = 0; a < MG_ATTR__COUNT; a++)
+			if (use[i].supports[a])
+				mg_ev_str(e, NULL, mg_attr_name((enum mg_attr)a));
+		mg_ev_close(e);
+		mg_ev_close(e);
+	}
+	mg_ev_close(e);
+	if (n > EVIDENCE_MAX)
+		mg_ev_u64(e, "evidence_more", n - EVIDENCE_MAX);
+	ev_software(e, id);
+	ev_fingerprint(s, id);
+	mg_ev_emit(e);
+}
+
+/* Re-scores devices that got new evidence; news becomes an `identity` event. */
+static void flush_dirty(struct mg_sensor *s)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct mg_device *d = s->dirty[i];
+		s->dirty[i] = NULL;
+		if (d && d->user && mg_ident_update(d->user))
+			emit_identity(s, d);
+	}
+}
+
+static void add_signal(struct mg_sensor *s, struct mg_device *d, enum mg_signal sig,
+		       const char *value)
+{
+	if (!d || !d->user || mg_ident_add(d->user, sig, value, s->now_us) != 1)
+		return;
+	if (s->dirty[0] == d || s->dirty[1] == d)
+		return;
+	if (s->dirty[0] && s->dirty[1])
+		flush_dirty(s);
+	s->dirty[s->dirty[0] ? 1 : 0] = d;
+}
+
+struct pkt_devs {
+	struct mg_sensor *s;
+	struct mg_device *dev[2]; /* source, destination */
+};
+
+static void on_signal(void *user, int who, enum mg_signal sig, const char *value)
+{
+	struct pkt_devs *pd = user;
+	add_signal(pd->s, pd->dev[who], sig, value);
+}
+
+static void on_dns_answer(void *user, int who, const char *name, const struct mg_addr *a,
+			  uint32_t ttl)
+{
+	struct pkt_devs *pd = user;
+	if (pd->dev[who] && pd->dev[who]->user)
+		mg_ident_dns_add(pd->dev[who]->user, name, a, ttl, pd->s->now_us);
+}
+
+static void on_malformed(void *user, enum mg_parser what)
+{
+	struct pkt_devs *pd = user;
+	pd->s->malformed[what]++;
+}
+
+static const struct mg_extract_ops extract_ops = {on_signal, on_dns_answer, on_malformed};
+
+/* The header shape of one of a device's first packets: protocol, service port
+ * (or "hi" above 1023) and length, e.g. "udp:67:590", "tcp:80:syn:74". */
+static void traffic_feature(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt *p)
+{
+	char buf[64];
+
+	if (p->ip_version && p->l4 && (p->proto == 6 || p->proto == 17)) {
+		unsigned port = p->dport < 1024 ? p->dport : p->sport < 1024 ? p->sport : 0;
+		char portbuf[8] = "hi";
+		if (port)
+			snprintf(portbuf, sizeof(portbuf), "%u", port);
+		snprintf(buf, sizeof(buf), "%s:%s:%s%u", p->proto == 6 ? "tcp" : "udp", portbuf,
+			 p->proto == 6 && (p->tcp_flags & MG_TCP_SYN) ? "syn:" : "", p->wirelen);
+	} else if (p->ip_version) {
+		snprintf(buf, sizeof(buf), "ip%u:%u:%u:%u", p->ip_version, p->proto, p->icmp_type,
+			 p->wirelen);
+	} else if (p->is_arp) {
+		snprintf(buf, sizeof(buf), "arp:%u", p->arp_op);
+	} else {
+		snprintf(buf, sizeof(buf), "eth:%04x", p->ethertype);
+	}
+	add_signal(s, d, MG_SIG_TRAFFIC, buf);
+}
+
 /* Name of a device protocol key (master << 16 | app). */
 static const char *proto_key_name(const struct mg_sensor *s, uint32_t key, char *buf,
 				  size_t len)
@@ -133,6 +309,42 @@ static void addr_sources(struct mg_events *e, uint8_t src)
 	if (src & MG_ASRC_TRAFFIC)
 		mg_ev_str(e, NULL, "traffic");
 	mg_ev_close(e);
+}
+
+static void ev_ident_summary(struct mg_sensor *s, struct mg_ident *id)
+{
+	struct mg_events *e = s->ev;
+
+	mg_ev_obj(e, "identity");
+	ev_identity_core(s, id);
+	mg_ev_close(e);
+	ev_software(e, id);
+	ev_fingerprint(s, id);
+	/* every signal value seen, grouped by signal in signal order */
+	mg_ev_obj(e, "signals");
+	size_t n = mg_ident_count(id);
+	for (int sig = 0; sig < MG_SIG__COUNT; sig++) {
+		bool open = false;
+		if (sig == MG_SIG_TRAFFIC)
+			continue; /* header shapes: model features, not for reading */
+		for (size_t i = 0; i < n; i++) {
+			enum mg_signal is;
+			const char *v;
+			uint64_t ts;
+			mg_ident_item(id, i, &is, &v, &ts);
+			if ((int)is != sig)
+				continue;
+			if (!open)
+				mg_ev_arr(e, mg_signal_name(is));
+			open = true;
+			mg_ev_str(e, NULL, v);
+		}
+		if (open)
+			mg_ev_close(e);
+	}
+	mg_ev_close(e);
+	mg_ev_u64(e, "signals_dropped", mg_ident_dropped(id));
+	mg_ev_u64(e, "dns_names", mg_ident_dns_count(id, s->now_us));
 }
 
 static void emit_summary(struct mg_sensor *s, struct mg_device *d)
@@ -174,6 +386,8 @@ static void emit_summary(struct mg_sensor *s, struct mg_device *d)
 	mg_ev_u64(e, "pkts_in", d->pkts_in);
 	mg_ev_u64(e, "bytes_out", d->bytes_out);
 	mg_ev_u64(e, "bytes_in", d->bytes_in);
+	if (d->user)
+		ev_ident_summary(s, d->user);
 	mg_ev_emit(e);
 }
 
@@ -195,9 +409,20 @@ static void print_summary_row(struct mg_sensor *s, struct mg_device *d)
 		}
 		used += (size_t)n;
 	}
-	fprintf(s->summary, "%-17s  %-15s  %-7s  %-28.28s  %8llu  %8llu  %s\n",
+	struct mg_identity idt = {0};
+	if (d->user)
+		mg_ident_get(d->user, &idt);
+	const char *cls = idt.value[MG_ATTR_CLASS] ? idt.value[MG_ATTR_CLASS] : "-";
+	const char *what = idt.value[MG_ATTR_TYPE]    ? idt.value[MG_ATTR_TYPE]
+			   : idt.value[MG_ATTR_MODEL] ? idt.value[MG_ATTR_MODEL]
+						      : "-";
+	fprintf(s->summary, "%-17s  %-15s  %-7s  %-28.28s  %-10s  %-16.16s  %8llu  %8llu  %s\n",
 		mg_mac_str(d->mac, mac, sizeof(mac)), ip, mg_role_name(d->role),
-		d->vendor ? d->vendor : (d->randomized ? "(randomized MAC)" : "(unknown)"),
+		idt.value[MG_ATTR_VENDOR] ? idt.value[MG_ATTR_VENDOR]
+		: d->vendor		  ? d->vendor
+		: d->randomized		  ? "(randomized MAC)"
+					  : "(unknown)",
+		cls, what,
 		(unsigned long long)d->pkts_out, (unsigned long long)d->pkts_in,
 		*protos ? protos : "-");
 }
@@ -211,15 +436,22 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 		if (s->n_pending == PENDING_MAX)
 			flush_pending(s);
 		s->pending[s->n_pending++] = d;
+		d->user = mg_ident_new(&s->icfg);
+		if (d->vendor)
+			add_signal(s, d, MG_SIG_OUI_VENDOR, d->vendor);
 		break;
 	case MG_DEV_ROLE:
 		emit_role(s, d);
 		break;
 	case MG_DEV_END:
 		flush_pending(s);
+		if (s->dirty[0] == d || s->dirty[1] == d)
+			flush_dirty(s);
 		if (s->summary)
 			print_summary_row(s, d);
 		emit_summary(s, d);
+		mg_ident_free(d->user);
+		d->user = NULL;
 		break;
 	}
 }
@@ -231,8 +463,13 @@ static void record_proto(struct mg_sensor *s, struct mg_flow *f)
 
 	if (!f->has_mac)
 		return;
-	if ((d = mg_devtab_find(s->devs, f->cli_mac)))
+	if ((d = mg_devtab_find(s->devs, f->cli_mac))) {
 		mg_device_add_proto(d, key);
+		if (key) {
+			char name[128];
+			add_signal(s, d, MG_SIG_DPI_PROTOCOL, proto_key_name(s, key, name, sizeof(name)));
+		}
+	}
 	if ((d = mg_devtab_find(s->devs, f->srv_mac)))
 		mg_device_add_proto(d, key);
 }
@@ -317,6 +554,21 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 	rc = mg_prefixes_parse(&s->local, cfg->local_networks, err, errlen);
 	if (rc < 0)
 		goto out;
+	if (cfg->rules[0] && (rc = mg_rules_load(&s->rules, cfg->rules, err, errlen)) < 0)
+		goto out;
+	if (cfg->p0f_db[0] && (rc = mg_p0f_load(&s->p0f, cfg->p0f_db, err, errlen)) < 0)
+		goto out;
+	if (cfg->fingerprints[0] &&
+	    (rc = mg_fpmodel_load(&s->model, cfg->fingerprints, err, errlen)) < 0)
+		goto out;
+	s->icfg = (struct mg_ident_cfg){
+		.rules = s->rules,
+		.model = s->model,
+		.max_signals = cfg->max_signals,
+		.hysteresis = cfg->hysteresis / 100.0,
+		.min_score = cfg->min_score / 100.0,
+		.report_delta = cfg->report_delta / 100.0,
+	};
 	rc = -ENOMEM;
 	snprintf(err, errlen, "out of memory");
 	s->dpi = mg_dpi_new();
@@ -390,6 +642,12 @@ static void emit_stats(struct mg_sensor *s, bool final)
 	mg_ev_u64(e, "gave_up", s->dpi_gave_up);
 	mg_ev_u64(e, "in_progress", s->dpi_active);
 	mg_ev_close(e);
+	mg_ev_obj(e, "malformed");
+	for (int i = 0; i < MG_PARSER__COUNT; i++)
+		if (s->malformed[i])
+			mg_ev_u64(e, mg_parser_name((enum mg_parser)i), s->malformed[i]);
+	mg_ev_close(e);
+	mg_ev_u64(e, "identity_events", s->identity_events);
 	mg_ev_obj(e, "devices");
 	mg_ev_u64(e, "active", ds.active);
 	mg_ev_u64(e, "created", ds.created);
@@ -413,6 +671,7 @@ static void advance(struct mg_sensor *s, uint64_t ts_us)
 	if (ts_us > s->now_us)
 		s->now_us = ts_us;
 	mg_flowtab_expire(s->flows, s->now_us);
+	flush_dirty(s); /* flows ended by time may have named protocols */
 	if (s->now_us >= s->dev_expire_next_us) {
 		mg_devtab_expire(s->devs, s->now_us);
 		s->dev_expire_next_us = s->now_us + 1000000u;
@@ -515,6 +774,10 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 		if (who)
 			mg_device_add_addr(who, &a, MG_ASRC_ARP, s->now_us);
 	}
+	if (src && src->pkts_out <= TRAFFIC_PKTS)
+		traffic_feature(s, src, &p);
+	struct pkt_devs pd = {s, {src, dst}};
+	mg_extract(&p, s->p0f, &extract_ops, &pd);
 	if (!p.ip_version) {
 		s->non_ip++;
 		goto out;
@@ -560,6 +823,7 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 	}
 out:
 	flush_pending(s);
+	flush_dirty(s);
 }
 
 void mg_sensor_tick(struct mg_sensor *s, uint64_t now_us)
@@ -582,11 +846,13 @@ void mg_sensor_note(struct mg_sensor *s, enum mg_note what)
 void mg_sensor_finish(struct mg_sensor *s, FILE *summary)
 {
 	mg_flowtab_flush(s->flows);
+	flush_dirty(s);
 	emit_stats(s, true);
 	s->summary = summary;
 	if (summary)
-		fprintf(summary, "%-17s  %-15s  %-7s  %-28s  %8s  %8s  %s\n", "MAC", "ADDRESS",
-			"ROLE", "VENDOR", "PKTS_OUT", "PKTS_IN", "PROTOCOLS");
+		fprintf(summary, "%-17s  %-15s  %-7s  %-28s  %-10s  %-16s  %8s  %8s  %s\n", "MAC",
+			"ADDRESS", "ROLE", "VENDOR", "CLASS", "TYPE/MODEL", "PKTS_OUT", "PKTS_IN",
+			"PROTOCOLS");
 	mg_devtab_flush(s->devs);
 	s->summary = NULL;
 }
@@ -600,5 +866,18 @@ void mg_sensor_free(struct mg_sensor *s)
 	mg_dpi_free(s->dpi);
 	mg_prefixes_free(s->local);
 	mg_oui_free(s->oui);
+	mg_rules_free(s->rules);
+	mg_p0f_free(s->p0f);
+	mg_fpmodel_free(s->model);
 	free(s);
+}
+
+const struct mg_ident *mg_sensor_ident(const struct mg_sensor *s, const uint8_t mac[6],
+				       uint64_t *first_us)
+{
+	const struct mg_device *d = mg_devtab_find(s->devs, mac);
+	if (!d)
+		return NULL;
+	*first_us = d->first_us;
+	return d->user;
 }

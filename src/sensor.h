@@ -39,6 +39,12 @@ void mg_sensor_note(struct mg_sensor *s, enum mg_note what);
  * If @summary is not NULL, also writes a readable device table there. */
 void mg_sensor_finish(struct mg_sensor *s, FILE *summary);
 
+struct mg_ident;
+/* The identification state of the device with @mac (and its first-seen time),
+ * or NULL; valid until the device ends. For tools that read evidence. */
+const struct mg_ident *mg_sensor_ident(const struct mg_sensor *s, const uint8_t mac[6],
+				       uint64_t *first_us);
+
 /* Frees @s; NULL is allowed. */
 void mg_sensor_free(struct mg_sensor *s);
 
