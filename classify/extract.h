@@ -15,6 +15,7 @@
 /* Signal names are part of the rules format (rules/README.md). */
 #define MG_SIGNAL_LIST(X)                                                      \
 	X(OUI_VENDOR, "oui.vendor")                                            \
+	X(MAC_PREFIX, "mac.prefix")                                            \
 	X(DHCP_HOSTNAME, "dhcp.hostname")                                      \
 	X(DHCP_VENDOR, "dhcp.vendor_class")                                    \
 	X(DHCP_PARAMS, "dhcp.params")                                          \

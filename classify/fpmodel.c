@@ -15,9 +15,9 @@
 struct sample {
 	int label;
 	char *name;
-	uint64_t *tok; /* sorted, unique */
+	struct mg_fp_tok *tok; /* sorted by hash, unique (earliest time kept) */
+	double *w;	       /* weight of each token */
 	size_t n;
-	double norm;
 };
 
 struct df {
@@ -48,12 +48,55 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 #define FNV_INIT 0xcbf29ce484222325ull
 
+/* How much a signal says about the type, stored in a token's top two bits:
+ * names and banners a vendor chose (3), incidental behaviour such as DNS names,
+ * NTP servers and protocol mix (1), header shapes of the first packets (0). */
+enum { W_SHAPE, W_BEHAVIOUR, W_RESERVED, W_NAME };
+static const double class_factor[4] = {0.5, 1.0, 1.0, 3.0};
+
+static unsigned signal_class(enum mg_signal sig)
+{
+	switch (sig) {
+	case MG_SIG_DHCP_HOSTNAME:
+	case MG_SIG_DHCP_VENDOR:
+	case MG_SIG_DHCP_FQDN:
+	case MG_SIG_DHCP_MUD_URL:
+	case MG_SIG_DHCP6_VENDOR:
+	case MG_SIG_DHCP6_FQDN:
+	case MG_SIG_DHCP6_MUD_URL:
+	case MG_SIG_MDNS_HOSTNAME:
+	case MG_SIG_MDNS_SERVICE:
+	case MG_SIG_MDNS_INSTANCE:
+	case MG_SIG_MDNS_TXT:
+	case MG_SIG_SSDP_SERVER:
+	case MG_SIG_SSDP_USER_AGENT:
+	case MG_SIG_SSDP_TYPE:
+	case MG_SIG_SSDP_USN:
+	case MG_SIG_SSDP_LOCATION:
+	case MG_SIG_HTTP_USER_AGENT:
+	case MG_SIG_HTTP_SERVER:
+	case MG_SIG_LLDP_NAME:
+	case MG_SIG_LLDP_DESC:
+	case MG_SIG_LLDP_MUD_URL:
+	case MG_SIG_CDP_DEVICE_ID:
+	case MG_SIG_CDP_PLATFORM:
+	case MG_SIG_CDP_SOFTWARE:
+	case MG_SIG_NETBIOS_NAME:
+		return W_NAME;
+	case MG_SIG_TRAFFIC:
+		return W_SHAPE;
+	default:
+		return W_BEHAVIOUR;
+	}
+}
+
 static uint64_t tok_hash(enum mg_signal sig, char kind, const char *v)
 {
 	const char *name = mg_signal_name(sig);
 	uint64_t h = fnv(FNV_INIT, name, strlen(name));
 	h = fnv(h, &kind, 1);
-	return fnv(h, v, strlen(v));
+	h = fnv(h, v, strlen(v));
+	return (h >> 2) | (uint64_t)signal_class(sig) << 62;
 }
 
 /* Masks runs of 4+ hex digits holding a digit (serials, MAC tails): the
@@ -114,6 +157,14 @@ static size_t sort_unique(uint64_t *t, size_t n)
 	return o;
 }
 
+static int cmp_tok(const void *a, const void *b)
+{
+	const struct mg_fp_tok *x = a, *y = b;
+	if (x->h != y->h)
+		return x->h < y->h ? -1 : 1;
+	return x->at_ms < y->at_ms ? -1 : x->at_ms > y->at_ms;
+}
+
 struct mg_fpmodel *mg_fpmodel_new(void)
 {
 	return calloc(1, sizeof(struct mg_fpmodel));
@@ -128,6 +179,7 @@ void mg_fpmodel_free(struct mg_fpmodel *m)
 	for (size_t i = 0; i < m->n; i++) {
 		free(m->s[i].name);
 		free(m->s[i].tok);
+		free(m->s[i].w);
 	}
 	free(m->label);
 	free(m->s);
@@ -160,7 +212,7 @@ static int label_index(struct mg_fpmodel *m, const char *label)
 }
 
 int mg_fpmodel_add(struct mg_fpmodel *m, const char *label, const char *name,
-		   const uint64_t *tok, size_t n)
+		   const struct mg_fp_tok *tok, size_t n)
 {
 	int li = label_index(m, label);
 	if (li < 0)
@@ -184,7 +236,11 @@ int mg_fpmodel_add(struct mg_fpmodel *m, const char *label, const char *name,
 		return -ENOMEM;
 	}
 	memcpy(s->tok, tok, n * sizeof(*tok));
-	s->n = sort_unique(s->tok, n);
+	qsort(s->tok, n, sizeof(*tok), cmp_tok);
+	s->n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!s->n || s->tok[s->n - 1].h != s->tok[i].h)
+			s->tok[s->n++] = s->tok[i];
 	m->n++;
 	return 0;
 }
@@ -199,9 +255,10 @@ static double weight(const struct mg_fpmodel *m, uint64_t t)
 		else
 			hi = mid;
 	}
+	double f = class_factor[t >> 62];
 	if (lo < m->ndf && m->df[lo].tok == t)
-		return log((double)(m->n + 1) / (m->df[lo].n + 1)) + 1.0;
-	return m->unseen_w;
+		return f * (log((double)(m->n + 1) / (m->df[lo].n + 1)) + 1.0);
+	return f * m->unseen_w;
 }
 
 int mg_fpmodel_finish(struct mg_fpmodel *m)
@@ -219,7 +276,7 @@ int mg_fpmodel_finish(struct mg_fpmodel *m)
 	size_t k = 0;
 	for (size_t i = 0; i < m->n; i++)
 		for (size_t j = 0; j < m->s[i].n; j++)
-			all[k++] = m->s[i].tok[j];
+			all[k++] = m->s[i].tok[j].h;
 	qsort(all, total, sizeof(*all), cmp_u64);
 	m->ndf = 0;
 	for (size_t i = 0; i < total; i++) {
@@ -231,18 +288,17 @@ int mg_fpmodel_finish(struct mg_fpmodel *m)
 	free(all);
 	m->unseen_w = log((double)(m->n + 1)) + 1.0;
 	for (size_t i = 0; i < m->n; i++) {
-		double sum = 0;
-		for (size_t j = 0; j < m->s[i].n; j++) {
-			double w = weight(m, m->s[i].tok[j]);
-			sum += w * w;
-		}
-		m->s[i].norm = sqrt(sum);
+		free(m->s[i].w);
+		if (!(m->s[i].w = malloc((m->s[i].n ? m->s[i].n : 1) * sizeof(double))))
+			return -ENOMEM;
+		for (size_t j = 0; j < m->s[i].n; j++)
+			m->s[i].w[j] = weight(m, m->s[i].tok[j].h);
 	}
 	return 0;
 }
 
 void mg_fpmodel_classify(const struct mg_fpmodel *m, const uint64_t *tok, size_t n,
-			 struct mg_fp_result *r)
+			 uint64_t age_us, struct mg_fp_result *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (!n || !m->n)
@@ -261,20 +317,25 @@ void mg_fpmodel_classify(const struct mg_fpmodel *m, const uint64_t *tok, size_t
 		qnorm += qw[i] * qw[i];
 	}
 	qnorm = sqrt(qnorm);
+	uint64_t horizon = age_us == UINT64_MAX ? UINT64_MAX : (2 * age_us + 2000000u) / 1000u;
 	for (size_t si = 0; si < m->n; si++) {
 		const struct sample *s = &m->s[si];
-		double dot = 0;
-		for (size_t i = 0, j = 0; i < n && j < s->n;) {
-			if (q[i] < s->tok[j]) {
-				i++;
-			} else if (q[i] > s->tok[j]) {
+		double dot = 0, snorm = 0;
+		for (size_t i = 0, j = 0; j < s->n;) {
+			if (s->tok[j].at_ms > horizon) {
 				j++;
+			} else if (i == n || q[i] > s->tok[j].h) {
+				snorm += s->w[j] * s->w[j];
+				j++;
+			} else if (q[i] < s->tok[j].h) {
+				i++;
 			} else {
 				dot += qw[i] * qw[i];
+				snorm += s->w[j] * s->w[j];
 				i++, j++;
 			}
 		}
-		double sim = s->norm > 0 ? dot / (qnorm * s->norm) : 0;
+		double sim = snorm > 0 ? dot / (qnorm * sqrt(snorm)) : 0;
 		if (sim > best[s->label]) {
 			best[s->label] = sim;
 			best_i[s->label] = si;
@@ -308,7 +369,7 @@ out:
 }
 
 /* Model files: a magic line, "label\tNAME" lines, then "sample\tLABEL-INDEX\t
- * NAME\tHEX HEX ..." lines, then "end\tCHECKSUM" (FNV-1a 64 of every byte
+ * NAME\tHASH@MS HASH@MS ..." lines (token hash in hex, first seen in ms), then "end\tCHECKSUM" (FNV-1a 64 of every byte
  * before the end line), so truncation and corruption are both detected. */
 int mg_fpmodel_save(const struct mg_fpmodel *m, const char *path, char *err, size_t errlen)
 {
@@ -323,7 +384,8 @@ int mg_fpmodel_save(const struct mg_fpmodel *m, const char *path, char *err, siz
 	for (size_t i = 0; i < m->n; i++) {
 		fprintf(mem, "sample\t%d\t%s\t", m->s[i].label, m->s[i].name);
 		for (size_t j = 0; j < m->s[i].n; j++)
-			fprintf(mem, "%s%016" PRIx64, j ? " " : "", m->s[i].tok[j]);
+			fprintf(mem, "%s%016" PRIx64 "@%" PRIu32, j ? " " : "", m->s[i].tok[j].h,
+				m->s[i].tok[j].at_ms);
 		fputc('\n', mem);
 	}
 	if (fclose(mem) != 0) {
@@ -357,7 +419,8 @@ int mg_fpmodel_load(struct mg_fpmodel **out, const char *path, char *err, size_t
 	struct mg_fpmodel *m = NULL;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
-	uint64_t sum = FNV_INIT, *tok = NULL;
+	uint64_t sum = FNV_INIT;
+	struct mg_fp_tok *tok = NULL;
 	size_t tokcap = 0;
 	bool ended = false;
 	int rc = 0;
@@ -421,15 +484,20 @@ int mg_fpmodel_load(struct mg_fpmodel **out, const char *path, char *err, size_t
 			for (p = tab + 1; *p;) {
 				if (n == tokcap) {
 					tokcap = tokcap ? tokcap * 2 : 256;
-					uint64_t *nt = realloc(tok, tokcap * sizeof(*nt));
+					struct mg_fp_tok *nt = realloc(tok, tokcap * sizeof(*nt));
 					if (!nt)
 						FAIL("out of memory");
 					tok = nt;
 				}
 				errno = 0;
-				tok[n++] = strtoull(p, &end, 16);
-				if (end - p != 16 || errno || (*end && *end != ' '))
-					FAIL("bad token %zu", n);
+				tok[n].h = strtoull(p, &end, 16);
+				if (end - p != 16 || errno || *end != '@')
+					FAIL("bad token %zu", n + 1);
+				p = end + 1;
+				unsigned long at = strtoul(p, &end, 10);
+				if (end == p || errno || at > UINT32_MAX || (*end && *end != ' '))
+					FAIL("bad token time %zu", n + 1);
+				tok[n++].at_ms = (uint32_t)at;
 				p = *end ? end + 1 : end;
 			}
 			if (mg_fpmodel_add(m, m->label[li], name, tok, n) < 0)

@@ -37,9 +37,13 @@ struct mg_fp_result {
 	const char *runner_up; /* the next best label, or NULL */
 };
 
-/* Classifies a device by its tokens (@n hashes, any order, duplicates allowed). */
+/* Classifies a device by its tokens (@n hashes, any order, duplicates allowed)
+ * when it has been seen for @age_us. A young device is compared with what the
+ * training devices had shown by about the same age (twice it, plus 2 s), so
+ * that a device seen for a second is not judged against an hour of evidence;
+ * UINT64_MAX compares with everything. */
 void mg_fpmodel_classify(const struct mg_fpmodel *m, const uint64_t *tok, size_t n,
-			 struct mg_fp_result *r);
+			 uint64_t age_us, struct mg_fp_result *r);
 
 /* Loads a model file. Returns 0 or a negative code with "FILE:LINE: why" (or
  * "FILE: truncated", "FILE: checksum mismatch") in @err. */
@@ -53,9 +57,14 @@ size_t mg_fpmodel_labels(const struct mg_fpmodel *m);
 
 /* Building a model: add labelled samples, then finish (computes weights). */
 struct mg_fpmodel *mg_fpmodel_new(void);
+/* A training token and when the device first showed it. */
+struct mg_fp_tok {
+	uint64_t h;
+	uint32_t at_ms; /* since the device's first packet */
+};
 /* Adds a sample; @tok need not be sorted. Returns 0 or -ENOMEM. */
 int mg_fpmodel_add(struct mg_fpmodel *m, const char *label, const char *name,
-		   const uint64_t *tok, size_t n);
+		   const struct mg_fp_tok *tok, size_t n);
 /* Computes token weights; call after the last add and before classify/save. */
 int mg_fpmodel_finish(struct mg_fpmodel *m);
 

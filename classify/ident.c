@@ -89,8 +89,8 @@ static int next_token(const char **s, char *out, size_t len)
 	return quoted ? -1 : 1;
 }
 
-static int parse_rule(struct mg_rules *rs, const char *line, const char *file, unsigned lineno,
-		      char *err, size_t errlen)
+static int parse_rule(struct mg_rules *rs, const char *line, const char *file,
+		      const char *shown, unsigned lineno, char *err, size_t errlen)
 {
 	char tok[1024];
 	const char *p = line;
@@ -144,6 +144,10 @@ static int parse_rule(struct mg_rules *rs, const char *line, const char *file, u
 			a = MG_ATTR_MODEL;
 		else
 			RULE_ERR("unknown key \"%s\" (vendor, class, model or weight)", tok);
+		if (a == MG_ATTR_CLASS && v[0] == '$')
+			RULE_ERR("class must be one of the fixed names, not \"%s\"", v);
+		if (v[0] == '$' && strcmp(v, "$value") && strcmp(v, "$*") && strcmp(v, "$="))
+			RULE_ERR("unknown substitution \"%s\" ($value, $* or $=)", v);
 		if (a == MG_ATTR_CLASS) {
 			size_t i, n = sizeof(class_names) / sizeof(class_names[0]);
 			for (i = 0; i < n && strcmp(class_names[i], v); i++)
@@ -162,7 +166,7 @@ static int parse_rule(struct mg_rules *rs, const char *line, const char *file, u
 	if (!attrs)
 		RULE_ERR("a rule needs vendor=, class= or model=");
 	char where[64 + 256];
-	snprintf(where, sizeof(where), "%s:%u", file, lineno);
+	snprintf(where, sizeof(where), "%s:%u", shown, lineno);
 	if (!(r.where = strdup(where)))
 		goto nomem;
 	if (rs->n == rs->cap) {
@@ -187,7 +191,9 @@ fail:
 	return rc;
 }
 
-static int load_file(struct mg_rules *rs, const char *path, char *err, size_t errlen)
+/* @shown names the file in rule locations ("20-names.rules:12"). */
+static int load_file(struct mg_rules *rs, const char *path, const char *shown, char *err,
+		     size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 	char *line = NULL;
@@ -201,7 +207,7 @@ static int load_file(struct mg_rules *rs, const char *path, char *err, size_t er
 	}
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
-		if ((rc = parse_rule(rs, line, path, lineno, err, errlen)) < 0)
+		if ((rc = parse_rule(rs, line, path, shown, lineno, err, errlen)) < 0)
 			break;
 	}
 	free(line);
@@ -238,7 +244,7 @@ int mg_rules_load(struct mg_rules **out, const char *path, char *err, size_t err
 			char file[4096];
 			snprintf(file, sizeof(file), "%s/%s", path, list[i]->d_name);
 			if (!rc)
-				rc = load_file(rs, file, err, errlen);
+				rc = load_file(rs, file, list[i]->d_name, err, errlen);
 			free(list[i]);
 		}
 		if (n >= 0)
@@ -248,7 +254,7 @@ int mg_rules_load(struct mg_rules **out, const char *path, char *err, size_t err
 			rc = -ENOENT;
 		}
 	} else {
-		rc = load_file(rs, path, err, errlen);
+		rc = load_file(rs, path, path, err, errlen);
 	}
 	if (rc) {
 		mg_rules_free(rs);
@@ -270,6 +276,8 @@ struct hit {
 	uint32_t rule; /* index into rules, or UINT32_MAX: the model's own label */
 	uint32_t item; /* index into items, or UINT32_MAX: the model result */
 	double weight;
+	const char *value; /* what "$value" stands for */
+	const char *star;  /* what "$*" stands for: the part the pattern's '*' matched */
 };
 
 struct dns_entry {
@@ -290,7 +298,7 @@ struct mg_ident {
 	bool tok_changed;
 	struct mg_fp_result model;
 	bool has_model;
-	const char *model_label; /* model.type evidence value (stable: model-owned) */
+	uint64_t model_age_us; /* device age at the last classification */
 
 	const char *shown[MG_ATTR__COUNT];
 	double score[MG_ATTR__COUNT];
@@ -301,6 +309,8 @@ struct mg_ident {
 	size_t nsw;
 	struct dns_entry *dns;
 	size_t ndns;
+	char **strs; /* "$*" texts, interned */
+	size_t nstrs;
 };
 
 struct mg_ident *mg_ident_new(const struct mg_ident_cfg *cfg)
@@ -323,6 +333,9 @@ void mg_ident_free(struct mg_ident *id)
 	}
 	for (size_t i = 0; i < id->ndns; i++)
 		free(id->dns[i].name);
+	for (size_t i = 0; i < id->nstrs; i++)
+		free(id->strs[i]);
+	free(id->strs);
 	free(id->dns);
 	free(id->items);
 	free(id->hits);
@@ -340,7 +353,36 @@ static uint64_t item_hash(enum mg_signal sig, const char *v)
 	return h;
 }
 
-static int push_hit(struct mg_ident *id, uint32_t rule, uint32_t item, double w)
+/* A stable copy of @s owned by @id (the same pointer for equal texts). */
+static const char *intern(struct mg_ident *id, const char *s, size_t n)
+{
+	for (size_t i = 0; i < id->nstrs; i++)
+		if (strlen(id->strs[i]) == n && !strncmp(id->strs[i], s, n))
+			return id->strs[i];
+	char **ns = realloc(id->strs, (id->nstrs + 1) * sizeof(*ns));
+	if (!ns)
+		return NULL;
+	id->strs = ns;
+	if (!(id->strs[id->nstrs] = strndup(s, n)))
+		return NULL;
+	return id->strs[id->nstrs++];
+}
+
+/* The part of @v that the pattern's first-to-last '*' matched: @v without the
+ * literal text before the first '*' and after the last one. */
+static const char *star_part(struct mg_ident *id, const char *pattern, const char *v)
+{
+	const char *first = strchr(pattern, '*'), *last = strrchr(pattern, '*');
+	size_t vl = strlen(v);
+	if (!first)
+		return v;
+	size_t pre = (size_t)(first - pattern), post = strlen(last + 1);
+	if (pre + post > vl)
+		return v;
+	return intern(id, v + pre, vl - pre - post);
+}
+
+static int push_hit(struct mg_ident *id, uint32_t rule, uint32_t item, double w, const char *v)
 {
 	if (id->nhits == id->hitcap) {
 		size_t cap = id->hitcap ? id->hitcap * 2 : 16;
@@ -350,7 +392,10 @@ static int push_hit(struct mg_ident *id, uint32_t rule, uint32_t item, double w)
 		id->hits = nh;
 		id->hitcap = cap;
 	}
-	id->hits[id->nhits++] = (struct hit){rule, item, w};
+	const char *star = NULL;
+	if (rule != UINT32_MAX)
+		star = star_part(id, id->cfg->rules->r[rule].pattern, v);
+	id->hits[id->nhits++] = (struct hit){rule, item, w, v, star ? star : v};
 	return 0;
 }
 
@@ -363,7 +408,7 @@ static void match_rules(struct mg_ident *id, enum mg_signal sig, const char *v, 
 		return;
 	for (size_t r = 0; r < rs->n; r++)
 		if (rs->r[r].sig == sig && !fnmatch(rs->r[r].pattern, v, FNM_CASEFOLD))
-			push_hit(id, (uint32_t)r, item, rs->r[r].weight * mult);
+			push_hit(id, (uint32_t)r, item, rs->r[r].weight * mult, v);
 }
 
 struct sw_ctx {
@@ -506,8 +551,14 @@ static const char *hit_value(const struct mg_ident *id, const struct hit *h, enu
 	const struct rule *r = hit_rule(id, h);
 	if (!r)
 		return a == MG_ATTR_TYPE ? id->model.label : NULL;
-	if (a == MG_ATTR_VENDOR && r->val[a] && !strcmp(r->val[a], "$value"))
-		return h->item == UINT32_MAX ? id->model_label : id->items[h->item].value;
+	if (r->val[a] && !strcmp(r->val[a], "$value"))
+		return h->value;
+	if (r->val[a] && !strcmp(r->val[a], "$*"))
+		return h->star;
+	if (r->val[a] && !strcmp(r->val[a], "$=")) {
+		const char *eq = strchr(h->value, '=');
+		return eq && eq[1] ? eq + 1 : h->value;
+	}
 	return r->val[a];
 }
 
@@ -540,34 +591,36 @@ static size_t candidates(const struct mg_ident *id, enum mg_attr a, struct cand 
 	return n;
 }
 
-static void run_model(struct mg_ident *id)
+static void run_model(struct mg_ident *id, uint64_t age_us)
 {
 	const struct mg_fpmodel *m = id->cfg->model;
 
 	id->nhits = id->nrule_hits;
 	if (!m)
 		return;
-	if (id->tok_changed || !id->has_model) {
-		mg_fpmodel_classify(m, id->tok, id->ntok, &id->model);
+	/* the comparison horizon follows the device's age: classify again on new
+	 * evidence, or when the age has doubled (a logarithmic number of times) */
+	if (id->tok_changed || !id->has_model || age_us >= 2 * id->model_age_us + 1000000u) {
+		mg_fpmodel_classify(m, id->tok, id->ntok, age_us, &id->model);
 		id->has_model = true;
 		id->tok_changed = false;
+		id->model_age_us = age_us;
 	}
-	id->model_label = id->model.label;
 	if (!id->model.label)
 		return;
-	push_hit(id, UINT32_MAX, UINT32_MAX, id->model.confidence);
+	push_hit(id, UINT32_MAX, UINT32_MAX, id->model.confidence, id->model.label);
 	match_rules(id, MG_SIG_MODEL_TYPE, id->model.label, UINT32_MAX, id->model.confidence);
 }
 
 #define MAX_CANDS 32
 
-bool mg_ident_update(struct mg_ident *id)
+bool mg_ident_update(struct mg_ident *id, uint64_t age_us)
 {
 	const struct mg_ident_cfg *cfg = id->cfg;
 	struct cand c[MAX_CANDS];
 	bool news = false;
 
-	run_model(id);
+	run_model(id, age_us);
 	for (int a = 0; a < MG_ATTR__COUNT; a++) {
 		size_t n = candidates(id, (enum mg_attr)a, c, MAX_CANDS);
 		const char *best = NULL;

@@ -70,10 +70,10 @@ void mg_ident_free(struct mg_ident *id);
  * (the device holds max_signals values already, or out of memory). */
 int mg_ident_add(struct mg_ident *id, enum mg_signal sig, const char *value, uint64_t ts_us);
 
-/* Recomputes the identity from the evidence. Returns true when it changed
- * materially since the last true return: a shown value changed, or a
- * confidence moved by report_delta or more. */
-bool mg_ident_update(struct mg_ident *id);
+/* Recomputes the identity from the evidence of a device seen for @age_us.
+ * Returns true when it changed materially since the last true return: a shown
+ * value changed, or a confidence moved by report_delta or more. */
+bool mg_ident_update(struct mg_ident *id, uint64_t age_us);
 
 struct mg_identity {
 	const char *value[MG_ATTR__COUNT]; /* NULL: not known */

@@ -175,7 +175,7 @@ int mg_ev_emit(struct mg_events *e)
 
 	if (e->depth < 0)
 		return -EINVAL;
-	if (json_dumpf(e->stack[0], e->f, JSON_COMPACT | JSON_PRESERVE_ORDER) < 0 ||
+	if (json_dumpf(e->stack[0], e->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) < 0 ||
 	    fputc('\n', e->f) == EOF) {
 		e->failed = true;
 		rc = -EIO;

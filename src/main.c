@@ -46,6 +46,8 @@ static void usage(FILE *f)
 		"      --stats-interval S   seconds of packet time between stats events\n"
 		"      --flows              emit a `flow` event for every flow that ends\n"
 		"      --summary            print a readable device table to stderr at the end\n"
+		"      --fingerprints MODEL learned fingerprints (mudguard-fingerprint train)\n"
+		"      --rules PATH         identification rules file or directory\n"
 		"      --check-config       check the configuration and exit (0 = clean)\n"
 		"  -V, --version            print versions and exit\n"
 		"  -h, --help               this help\n");
@@ -154,6 +156,8 @@ enum {
 	OPT_FLOWS,
 	OPT_SUMMARY,
 	OPT_CHECK,
+	OPT_FINGERPRINTS,
+	OPT_RULES,
 };
 
 int main(int argc, char **argv)
@@ -171,6 +175,8 @@ int main(int argc, char **argv)
 		{"flows", no_argument, NULL, OPT_FLOWS},
 		{"summary", no_argument, NULL, OPT_SUMMARY},
 		{"check-config", no_argument, NULL, OPT_CHECK},
+		{"fingerprints", required_argument, NULL, OPT_FINGERPRINTS},
+		{"rules", required_argument, NULL, OPT_RULES},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -240,6 +246,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CHECK:
 			check = true;
+			break;
+		case OPT_FINGERPRINTS:
+			OVER("identify", "fingerprints", optarg);
+			break;
+		case OPT_RULES:
+			OVER("identify", "rules", optarg);
 			break;
 		case 'V':
 			printf("mudguard %s\nnDPI %s\n%s\n", MG_VERSION, mg_dpi_version(),

@@ -222,7 +222,7 @@ static void flush_dirty(struct mg_sensor *s)
 	for (unsigned i = 0; i < 2; i++) {
 		struct mg_device *d = s->dirty[i];
 		s->dirty[i] = NULL;
-		if (d && d->user && mg_ident_update(d->user))
+		if (d && d->user && mg_ident_update(d->user, s->now_us - d->first_us))
 			emit_identity(s, d);
 	}
 }
@@ -439,6 +439,14 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 		d->user = mg_ident_new(&s->icfg);
 		if (d->vendor)
 			add_signal(s, d, MG_SIG_OUI_VENDOR, d->vendor);
+		if (!d->randomized) {
+			/* vendors hand out address blocks per product line: the first
+			 * four bytes say more than the OUI alone */
+			char prefix[16];
+			snprintf(prefix, sizeof(prefix), "%02x:%02x:%02x:%02x", d->mac[0],
+				 d->mac[1], d->mac[2], d->mac[3]);
+			add_signal(s, d, MG_SIG_MAC_PREFIX, prefix);
+		}
 		break;
 	case MG_DEV_ROLE:
 		emit_role(s, d);
