@@ -413,9 +413,9 @@ static bool has_ctrl(const char *s)
 	return false;
 }
 
-int mg_fpmodel_load(struct mg_fpmodel **out, const char *path, char *err, size_t errlen)
+static int load_stream(struct mg_fpmodel **out, FILE *f, const char *path, char *err,
+		       size_t errlen)
 {
-	FILE *f = fopen(path, "r");
 	struct mg_fpmodel *m = NULL;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
@@ -426,16 +426,9 @@ int mg_fpmodel_load(struct mg_fpmodel **out, const char *path, char *err, size_t
 	int rc = 0;
 
 	*out = NULL;
-	if (!f) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return rc;
-	}
 	m = mg_fpmodel_new();
-	if (!m) {
-		fclose(f);
+	if (!m)
 		return -ENOMEM;
-	}
 #define FAIL(...)                                                              \
 	do {                                                                   \
 		int n_ = snprintf(err, errlen, "%s:%zu: ", path, lineno);      \
@@ -449,6 +442,9 @@ int mg_fpmodel_load(struct mg_fpmodel **out, const char *path, char *err, size_t
 		lineno++;
 		if (ended)
 			FAIL("data after the end line");
+		if (lineno == 1 && (strncmp(line, MAGIC, strlen(MAGIC)) ||
+				    (line[strlen(MAGIC)] != '\n' && line[strlen(MAGIC)])))
+			FAIL("not a mudguard fingerprint model (expected \"%s\")", MAGIC);
 		if (line[got - 1] != '\n')
 			FAIL("line cut short (truncated file?)");
 		if (!strncmp(line, "end\t", 4)) {
@@ -464,8 +460,7 @@ int mg_fpmodel_load(struct mg_fpmodel **out, const char *path, char *err, size_t
 		sum = fnv(sum, line, (size_t)got);
 		line[got - 1] = 0;
 		if (lineno == 1) {
-			if (strcmp(line, MAGIC))
-				FAIL("not a mudguard fingerprint model (expected \"%s\")", MAGIC);
+			/* checked above */
 		} else if (!strncmp(line, "label\t", 6)) {
 			if (!line[6] || has_ctrl(line + 6))
 				FAIL("empty or unprintable label");
@@ -521,11 +516,37 @@ int mg_fpmodel_load(struct mg_fpmodel **out, const char *path, char *err, size_t
 out:
 	free(line);
 	free(tok);
-	fclose(f);
 	if (rc) {
 		mg_fpmodel_free(m);
 		return rc;
 	}
 	*out = m;
 	return 0;
+}
+
+int mg_fpmodel_load(struct mg_fpmodel **out, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		*out = NULL;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	int rc = load_stream(out, f, path, err, errlen);
+	fclose(f);
+	return rc;
+}
+
+int mg_fpmodel_load_mem(struct mg_fpmodel **out, const char *name, const void *buf, size_t len,
+			char *err, size_t errlen)
+{
+	FILE *f = len ? fmemopen((void *)(uintptr_t)buf, len, "r") : NULL;
+	*out = NULL;
+	if (!f) {
+		snprintf(err, errlen, "%s: empty", name);
+		return -EINVAL;
+	}
+	int rc = load_stream(out, f, name, err, errlen);
+	fclose(f);
+	return rc;
 }

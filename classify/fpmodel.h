@@ -48,6 +48,9 @@ void mg_fpmodel_classify(const struct mg_fpmodel *m, const uint64_t *tok, size_t
 /* Loads a model file. Returns 0 or a negative code with "FILE:LINE: why" (or
  * "FILE: truncated", "FILE: checksum mismatch") in @err. */
 int mg_fpmodel_load(struct mg_fpmodel **out, const char *path, char *err, size_t errlen);
+/* Same, from @len bytes at @buf; @name labels messages. */
+int mg_fpmodel_load_mem(struct mg_fpmodel **out, const char *name, const void *buf, size_t len,
+			char *err, size_t errlen);
 /* Writes @m to @path. Returns 0 or -errno with a message in @err. */
 int mg_fpmodel_save(const struct mg_fpmodel *m, const char *path, char *err, size_t errlen);
 void mg_fpmodel_free(struct mg_fpmodel *m);

@@ -192,27 +192,54 @@ fail:
 }
 
 /* @shown names the file in rule locations ("20-names.rules:12"). */
-static int load_file(struct mg_rules *rs, const char *path, const char *shown, char *err,
-		     size_t errlen)
+static int load_stream(struct mg_rules *rs, FILE *f, const char *path, const char *shown,
+		       char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
 	char *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
 	int rc = 0;
 
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		if ((rc = parse_rule(rs, line, path, shown, lineno, err, errlen)) < 0)
 			break;
 	}
 	free(line);
+	return rc;
+}
+
+static int load_file(struct mg_rules *rs, const char *path, const char *shown, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	int rc = load_stream(rs, f, path, shown, err, errlen);
 	fclose(f);
 	return rc;
+}
+
+int mg_rules_load_mem(struct mg_rules **out, const char *name, const char *text, size_t len,
+		      char *err, size_t errlen)
+{
+	struct mg_rules *rs = calloc(1, sizeof(*rs));
+	FILE *f = len ? fmemopen((void *)(uintptr_t)text, len, "r") : NULL;
+	int rc = rs && (f || !len) ? 0 : -ENOMEM;
+
+	*out = NULL;
+	if (!rc && f)
+		rc = load_stream(rs, f, name, name, err, errlen);
+	if (f)
+		fclose(f);
+	if (rc) {
+		mg_rules_free(rs);
+		return rc;
+	}
+	*out = rs;
+	return 0;
 }
 
 static int rules_file(const struct dirent *e)

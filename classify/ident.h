@@ -46,6 +46,9 @@ struct mg_rules;
 /* Loads rules from a file, or from every "*.rules" file of a directory in name
  * order. Returns 0 or a negative code with "FILE:LINE: why" in @err. */
 int mg_rules_load(struct mg_rules **out, const char *path, char *err, size_t errlen);
+/* Same, from @len bytes of @text; @name labels messages. */
+int mg_rules_load_mem(struct mg_rules **out, const char *name, const char *text, size_t len,
+		      char *err, size_t errlen);
 void mg_rules_free(struct mg_rules *r);
 size_t mg_rules_count(const struct mg_rules *r);
 
