@@ -354,6 +354,7 @@ void mg_fpmodel_classify(const struct mg_fpmodel *m, const uint64_t *tok, size_t
 	r->similarity = s1;
 	r->nearest = m->s[best_i[l1]].name;
 	r->runner_up = l2 == SIZE_MAX ? NULL : m->label[l2];
+	r->runner_up_similarity = s2;
 	if (s1 >= MG_FP_MIN_SIMILARITY) {
 		/* a lead of a fifth of the similarity or more is full confidence; a tie
 		 * with another label halves it */

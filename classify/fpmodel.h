@@ -35,6 +35,7 @@ struct mg_fp_result {
 	double confidence;   /* 0..1: similarity, discounted when another label is close */
 	const char *nearest; /* name of the nearest training sample */
 	const char *runner_up; /* the next best label, or NULL */
+	double runner_up_similarity;
 };
 
 /* Classifies a device by its tokens (@n hashes, any order, duplicates allowed)

@@ -576,8 +576,8 @@ static const struct rule *hit_rule(const struct mg_ident *id, const struct hit *
 static const char *hit_value(const struct mg_ident *id, const struct hit *h, enum mg_attr a)
 {
 	const struct rule *r = hit_rule(id, h);
-	if (!r)
-		return a == MG_ATTR_TYPE ? id->model.label : NULL;
+	if (!r) /* the model's own hits: its label, or the runner-up's */
+		return a == MG_ATTR_TYPE ? h->value : NULL;
 	if (r->val[a] && !strcmp(r->val[a], "$value"))
 		return h->value;
 	if (r->val[a] && !strcmp(r->val[a], "$*"))
@@ -636,6 +636,11 @@ static void run_model(struct mg_ident *id, uint64_t age_us)
 	if (!id->model.label)
 		return;
 	push_hit(id, UINT32_MAX, UINT32_MAX, id->model.confidence, id->model.label);
+	/* the runner-up keeps a score (half its similarity: it is behind), so
+	 * hysteresis weighs a label the model just left against the new one */
+	if (id->model.runner_up && id->model.runner_up_similarity >= MG_FP_MIN_SIMILARITY)
+		push_hit(id, UINT32_MAX, UINT32_MAX, id->model.runner_up_similarity / 2,
+			 id->model.runner_up);
 	match_rules(id, MG_SIG_MODEL_TYPE, id->model.label, UINT32_MAX, id->model.confidence);
 }
 
@@ -715,7 +720,7 @@ size_t mg_ident_used(const struct mg_ident *id, struct mg_ident_use *out, size_t
 			continue;
 		if (h->item == UINT32_MAX) {
 			u.sig = MG_SIG_MODEL_TYPE;
-			u.value = id->model.label;
+			u.value = h->value;
 		} else {
 			u.sig = id->items[h->item].sig;
 			u.value = id->items[h->item].value;

@@ -44,6 +44,21 @@ struct set {
 	size_t n, cap;
 };
 
+static void sample_free(struct sample *s)
+{
+	free(s->path);
+	free(s->label);
+	free(s->name);
+	free(s->tok);
+}
+
+static void set_free(struct set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		sample_free(&set->s[i]);
+	free(set->s);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -216,6 +231,8 @@ static int load_set(const char *file, const char *config, struct set *set)
 			bad++;
 		if (rc == 0)
 			set->s[kept++] = set->s[i];
+		else
+			sample_free(&set->s[i]);
 	}
 	set->n = kept;
 	mg_events_close(ev);
@@ -252,25 +269,29 @@ static int cmd_train(const char *labels, const char *out, const char *config)
 	char err[1024];
 	double t0 = now_s();
 
+	int rc = 1;
+	struct mg_fpmodel *m = NULL;
 	if (load_set(labels, config, &set) < 0)
-		return 1;
+		goto out;
 	if (!set.n) {
 		fprintf(stderr, "mudguard-fingerprint: %s: no usable samples\n", labels);
-		return 1;
+		goto out;
 	}
-	struct mg_fpmodel *m = mg_fpmodel_new();
+	m = mg_fpmodel_new();
 	for (size_t i = 0; i < set.n && m; i++)
 		if (add_sample(m, &set.s[i]) < 0)
 			abort();
 	if (!m || mg_fpmodel_finish(m) < 0 || mg_fpmodel_save(m, out, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard-fingerprint: %s\n", m ? err : "out of memory");
-		mg_fpmodel_free(m);
-		return 1;
+		goto out;
 	}
 	printf("trained %s: %zu samples, %zu labels, %.1f s\n", out, mg_fpmodel_samples(m),
 	       mg_fpmodel_labels(m), now_s() - t0);
+	rc = 0;
+out:
 	mg_fpmodel_free(m);
-	return 0;
+	set_free(&set);
+	return rc;
 }
 
 /* splitmix64: folds are reproducible from the seed */
@@ -342,12 +363,15 @@ static int cmd_eval(const char *labels_file, int folds, uint64_t seed, const cha
 	struct set set = {0};
 	double t0 = now_s();
 
-	if (load_set(labels_file, config, &set) < 0)
+	if (load_set(labels_file, config, &set) < 0) {
+		set_free(&set);
 		return 1;
+	}
 	double t_extract = now_s() - t0;
 	if (set.n < (size_t)folds) {
 		fprintf(stderr, "mudguard-fingerprint: %zu samples, fewer than %d folds\n", set.n,
 			folds);
+		set_free(&set);
 		return 1;
 	}
 	assign_folds(&set, folds, seed);
@@ -444,6 +468,7 @@ static int cmd_eval(const char *labels_file, int folds, uint64_t seed, const cha
 	free(conf);
 	free(ttid);
 	free(labels);
+	set_free(&set);
 	return 0;
 }
 
