@@ -235,8 +235,10 @@ int mg_fpmodel_add(struct mg_fpmodel *m, const char *label, const char *name,
 		free(s->tok);
 		return -ENOMEM;
 	}
-	memcpy(s->tok, tok, n * sizeof(*tok));
-	qsort(s->tok, n, sizeof(*tok), cmp_tok);
+	if (n) { /* a device may have shown nothing */
+		memcpy(s->tok, tok, n * sizeof(*tok));
+		qsort(s->tok, n, sizeof(*tok), cmp_tok);
+	}
 	s->n = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!s->n || s->tok[s->n - 1].h != s->tok[i].h)

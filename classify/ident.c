@@ -504,6 +504,8 @@ static void add_tokens(struct mg_ident *id, enum mg_signal sig, const char *v)
 {
 	uint64_t t[MG_FP_TOKENS_PER_SIGNAL];
 	size_t n = mg_fp_tokens(sig, v, t);
+	if (!n)
+		return;
 	if (id->ntok + n > id->tokcap) {
 		size_t cap = id->tokcap ? id->tokcap * 2 : 64;
 		while (cap < id->ntok + n)
