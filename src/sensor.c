@@ -453,8 +453,12 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 		break;
 	case MG_DEV_END:
 		flush_pending(s);
-		if (s->dirty[0] == d || s->dirty[1] == d)
-			flush_dirty(s);
+		for (unsigned i = 0; i < 2; i++)
+			if (s->dirty[i] == d)
+				s->dirty[i] = NULL;
+		/* last look, at its final age: a learned type may firm up without news */
+		if (d->user && mg_ident_update(d->user, s->now_us - d->first_us))
+			emit_identity(s, d);
 		if (s->summary)
 			print_summary_row(s, d);
 		emit_summary(s, d);
