@@ -221,30 +221,31 @@ void mg_device_add_addr(struct mg_device *d, const struct mg_addr *a,
 	slot->last_us = now_us;
 }
 
-void mg_device_add_proto(struct mg_device *d, uint32_t key)
+bool mg_device_add_proto(struct mg_device *d, uint32_t key)
 {
 	for (unsigned i = 0; i < d->n_protos; i++) {
 		if (d->protos[i].key == key) {
 			d->protos[i].flows++;
-			return;
+			return false;
 		}
 	}
 	if (d->n_protos == MG_DEV_MAX_PROTOS) {
 		d->proto_overflow++;
-		return;
+		return false;
 	}
 	if (!d->n_protos || (d->n_protos >= 4 && !(d->n_protos & (d->n_protos - 1)))) {
 		unsigned cap = d->n_protos ? d->n_protos * 2u : 4u;
 		struct mg_dev_proto *p = realloc(d->protos, cap * sizeof(*p));
 		if (!p) {
 			d->proto_overflow++;
-			return;
+			return false;
 		}
 		d->protos = p;
 	}
 	d->protos[d->n_protos].key = key;
 	d->protos[d->n_protos].flows = 1;
 	d->n_protos++;
+	return true;
 }
 
 static uint64_t addr_hash(const struct mg_addr *a)

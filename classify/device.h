@@ -111,8 +111,8 @@ struct mg_device *mg_devtab_find(const struct mg_devtab *t, const uint8_t mac[6]
 /* Records that @d holds address @a (learned via @src). Group and unspecified
  * addresses are ignored. */
 void mg_device_add_addr(struct mg_device *d, const struct mg_addr *a, enum mg_addr_src src, uint64_t now_us);
-/* Records a flow of protocol @key. */
-void mg_device_add_proto(struct mg_device *d, uint32_t key);
+/* Records a flow of protocol @key; true if it is the device's first. */
+bool mg_device_add_proto(struct mg_device *d, uint32_t key);
 /* Records a unicast peer address. */
 void mg_device_add_peer(struct mg_device *d, const struct mg_addr *a);
 /* Records that a frame from @d carried remote source address @a. */

@@ -7,11 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Appends ",name" (or "name" first) to @lay, silently cut at @len. */
 static void add_opt(char *lay, size_t len, const char *name)
 {
-	size_t used = strlen(lay);
-	if (used < len)
-		snprintf(lay + used, len - used, "%s%s", used ? "," : "", name);
+	size_t used = strlen(lay), n = strlen(name);
+	if (used + (used ? 1 : 0) + n + 1 > len)
+		return;
+	if (used)
+		lay[used++] = ',';
+	memcpy(lay + used, name, n + 1);
 }
 
 static unsigned guess_ittl(unsigned ttl)

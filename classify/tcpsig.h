@@ -11,7 +11,7 @@
 
 #include "../capture/decode.h"
 
-#define MG_TCPSIG_MAX 160
+#define MG_TCPSIG_MAX 256
 
 struct mg_tcpsig {
 	char text[MG_TCPSIG_MAX]; /* e.g. "4:64:0:1460:mss*4,6:mss,sok,ts,nop,ws:df,id+:0" */

@@ -55,19 +55,29 @@ struct out {
 	size_t len, cap;
 };
 
-/* Appends @sep (if not 0) and, unless @v is negative, @v in decimal. A list
- * cut for room ends in "...". */
+/* Appends @sep (if not 0) and, unless @v is negative, @v in decimal (by hand:
+ * this runs for every ClientHello). A list cut for room ends in "...". */
 static void put(struct out *o, char sep, long v)
 {
 	if (o->len + 16 >= o->cap) { /* leave room for "..." and NUL */
-		if (o->len + 4 <= o->cap && (o->len < 3 || strcmp(o->s + o->len - 3, "...")))
-			o->len += (size_t)snprintf(o->s + o->len, o->cap - o->len, "...");
+		if (o->len + 4 <= o->cap && (o->len < 3 || strcmp(o->s + o->len - 3, "..."))) {
+			memcpy(o->s + o->len, "...", 4);
+			o->len += 3;
+		}
 		return;
 	}
 	if (sep)
 		o->s[o->len++] = sep;
-	if (v >= 0)
-		o->len += (size_t)snprintf(o->s + o->len, o->cap - o->len, "%ld", v);
+	if (v >= 0) {
+		char digits[12];
+		int n = 0;
+		do {
+			digits[n++] = (char)('0' + v % 10);
+			v /= 10;
+		} while (v);
+		while (n)
+			o->s[o->len++] = digits[--n];
+	}
 	o->s[o->len] = 0;
 }
 
@@ -152,7 +162,11 @@ int mg_tls_client_hello(const uint8_t *b, uint32_t len, struct mg_tls_hello *h)
 	unsigned int mdlen = 0;
 	if (!EVP_Digest(h->ja3, o.len, md, &mdlen, EVP_md5(), NULL) || mdlen != 16)
 		return -EINVAL;
-	for (unsigned i = 0; i < 16; i++)
-		snprintf(h->ja3_md5 + 2 * i, 3, "%02x", md[i]);
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < 16; i++) {
+		h->ja3_md5[2 * i] = hex[md[i] >> 4];
+		h->ja3_md5[2 * i + 1] = hex[md[i] & 15];
+	}
+	h->ja3_md5[32] = 0;
 	return 0;
 }

@@ -471,19 +471,17 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 static void record_proto(struct mg_sensor *s, struct mg_flow *f)
 {
 	uint32_t key = (uint32_t)f->app_master << 16 | f->app_proto;
-	struct mg_device *d;
+	char name[128];
 
 	if (!f->has_mac)
 		return;
-	if ((d = mg_devtab_find(s->devs, f->cli_mac))) {
-		mg_device_add_proto(d, key);
-		if (key) {
-			char name[128];
-			add_signal(s, d, MG_SIG_DPI_PROTOCOL, proto_key_name(s, key, name, sizeof(name)));
-		}
+	for (int end = 0; end < 2; end++) {
+		struct mg_device *d = mg_devtab_find(s->devs, end ? f->srv_mac : f->cli_mac);
+		/* a protocol new to the device is also identification evidence */
+		if (d && mg_device_add_proto(d, key) && key)
+			add_signal(s, d, MG_SIG_DPI_PROTOCOL,
+				   proto_key_name(s, key, name, sizeof(name)));
 	}
-	if ((d = mg_devtab_find(s->devs, f->srv_mac)))
-		mg_device_add_proto(d, key);
 }
 
 static void dpi_done(struct mg_sensor *s, struct mg_flow *f, bool detected)
