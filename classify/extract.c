@@ -374,6 +374,8 @@ static void do_tcp_payload(struct ctx *c)
 			sig(c, 0, MG_SIG_TLS_SNI, h.sni);
 			sig(c, 0, MG_SIG_TLS_JA3, h.ja3_md5);
 			sig(c, 0, MG_SIG_TLS_ALPN, h.alpn);
+			char ver[16];
+			sig(c, 0, MG_SIG_TLS_VERSION, mg_tls_version_name(h.max_version, ver, sizeof(ver)));
 		} else if (rc == -EINVAL) {
 			bad(c, MG_PARSER_TLS);
 		}

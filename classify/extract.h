@@ -43,6 +43,7 @@
 	X(TLS_SNI, "tls.sni")                                                  \
 	X(TLS_JA3, "tls.ja3")                                                  \
 	X(TLS_ALPN, "tls.alpn")                                                \
+	X(TLS_VERSION, "tls.max_version")                                      \
 	X(HTTP_USER_AGENT, "http.user_agent")                                  \
 	X(HTTP_SERVER, "http.server")                                          \
 	X(TCP_SYN, "tcp.syn")                                                  \
@@ -55,6 +56,7 @@
 	X(CDP_SOFTWARE, "cdp.software")                                        \
 	X(NETBIOS_NAME, "netbios.name")                                        \
 	X(DPI_PROTOCOL, "dpi.protocol")                                        \
+	X(ROLE, "device.role")                                                 \
 	X(TRAFFIC, "traffic.packet")                                           \
 	X(MODEL_TYPE, "model.type")
 

@@ -480,6 +480,9 @@ static void find_software(struct mg_ident *id, enum mg_signal sig, const char *v
 	case MG_SIG_LLDP_DESC:
 		mg_banner_versions(v, version_cb, &c);
 		break;
+	case MG_SIG_TLS_VERSION: /* the best TLS its client stack offers: old stacks show */
+		add_software(&c, "TLS client", v);
+		break;
 	case MG_SIG_MDNS_TXT: {
 		/* version-bearing TXT keys: "fw=1.4.2", "srcvers=366.0" */
 		static const char *const keys[] = {"version=", "fw=",	 "fwver=", "fv=",

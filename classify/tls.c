@@ -151,8 +151,17 @@ int mg_tls_client_hello(const uint8_t *b, uint32_t len, struct mg_tls_hello *h)
 			struct rd p = sub(&l, get(&l, 1));
 			if (!p.bad && !h->alpn[0])
 				mg_text_clean(p.p, p.len, h->alpn, sizeof(h->alpn), 0);
+		} else if (type == 43) { /* supported_versions: len(1), then versions */
+			struct rd l = sub(&e, get(&e, 1));
+			while (!l.bad && l.off + 2 <= l.len) {
+				uint32_t v = get(&l, 2);
+				if (!grease(v) && v > h->max_version)
+					h->max_version = (uint16_t)v;
+			}
 		}
 	}
+	if (!h->max_version)
+		h->max_version = (uint16_t)version;
 	put(&o, ',', -1);
 	put_list(&o, &groups, 2);
 	put(&o, ',', -1);
@@ -169,4 +178,15 @@ int mg_tls_client_hello(const uint8_t *b, uint32_t len, struct mg_tls_hello *h)
 	}
 	h->ja3_md5[32] = 0;
 	return 0;
+}
+
+const char *mg_tls_version_name(uint16_t v, char *buf, size_t len)
+{
+	if (v == 0x0300)
+		snprintf(buf, len, "SSL 3.0");
+	else if (v >= 0x0301 && v <= 0x0304)
+		snprintf(buf, len, "1.%u", (unsigned)(v - 0x0301));
+	else
+		snprintf(buf, len, "0x%04x", (unsigned)v);
+	return buf;
 }

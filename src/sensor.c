@@ -450,6 +450,7 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 		break;
 	case MG_DEV_ROLE:
 		emit_role(s, d);
+		add_signal(s, d, MG_SIG_ROLE, mg_role_name(d->role));
 		break;
 	case MG_DEV_END:
 		flush_pending(s);

@@ -88,10 +88,18 @@ class Rules(unittest.TestCase):
         for mac, s in seq.items():
             self.assertLessEqual(len(s), 2, mac)
 
+    def test_gateway_is_network(self):
+        gw = [d for d in self.devs.values() if d['role'] == 'gateway']
+        self.assertEqual(len(gw), 1)
+        self.assertEqual(gw[0]['identity']['class'], 'network')
+        self.assertIn('device.role', gw[0]['signals'])
+
     def test_software_versions(self):
         sw = self.device('44:19:b6')['software']
         self.assertIn({'product': 'hikvision-ipc', 'version': '5.5',
                        'seen_in': 'dhcp.vendor_class'}, sw)
+        self.assertIn({'product': 'TLS client', 'version': '1.3',
+                       'seen_in': 'tls.max_version'}, sw)
         bulb = self.device('00:17:88')['software']
         self.assertIn({'product': 'IpBridge', 'version': '1.50.0', 'seen_in': 'ssdp.server'},
                       bulb)

@@ -204,6 +204,10 @@ static void test_tls_ja3(void **state)
 	assert_string_equal(h.alpn, "h2");
 	assert_string_equal(h.ja3, "771,4865-49195,0-10-11-16,29-23,0");
 	assert_string_equal(h.ja3_md5, "53962ec19dcdb5203d1ae1d50be37d3d");
+	char ver[16];
+	assert_int_equal(h.max_version, 0x0303); /* no supported_versions: the legacy one */
+	assert_string_equal(mg_tls_version_name(h.max_version, ver, sizeof(ver)), "1.2");
+	assert_string_equal(mg_tls_version_name(0x0300, ver, sizeof(ver)), "SSL 3.0");
 	/* cut anywhere: never a crash, never success on a partial record */
 	for (size_t cut = 0; cut < sizeof(head) + o; cut++)
 		assert_int_not_equal(mg_tls_client_hello(rec, (uint32_t)cut, &h), 0);
