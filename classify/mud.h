@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * MUD files (RFC 8520, ACLs of RFC 8519) and the draft-era variants most real
+ * profiles use, read with jansson into a compiled form. Problems name the file,
+ * line, column and JSON path; unsupported constructs are warnings, never
+ * silently dropped. No fixed-size arrays.
+ */
+#ifndef MG_MUD_H
+#define MG_MUD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../capture/decode.h"
+
+enum mg_mud_action { MG_MUD_ACCEPT, MG_MUD_DROP, MG_MUD_REJECT };
+enum mg_mud_portop { MG_PORT_ANY, MG_PORT_EQ, MG_PORT_NEQ, MG_PORT_LTE, MG_PORT_GTE,
+		     MG_PORT_RANGE };
+enum mg_mud_initiated { MG_INIT_ANY, MG_INIT_FROM_DEVICE, MG_INIT_TO_DEVICE };
+
+struct mg_mud_ports {
+	uint8_t op; /* enum mg_mud_portop */
+	uint16_t lo, hi;
+};
+
+struct mg_mud_net {
+	bool set;
+	struct mg_addr a;
+	uint8_t len; /* prefix length over the 128-bit (v4-mapped) address */
+};
+
+struct mg_mud_ace {
+	char *name;
+	uint8_t action;	 /* enum mg_mud_action */
+	uint8_t family;	 /* 0 any, 4, 6 */
+	int proto;	 /* -1 any */
+	int ethertype;	 /* -1 any */
+	char *src_dnsname, *dst_dnsname;
+	struct mg_mud_net src_net, dst_net;
+	struct mg_mud_ports sport, dport;
+	uint8_t initiated; /* enum mg_mud_initiated */
+	int icmp_type, icmp_code; /* -1 any */
+	/* MUD abstractions (RFC 8520 section 8) */
+	bool local_networks, same_manufacturer, my_controller;
+	char *manufacturer, *model, *controller;
+	bool disabled; /* holds a match we cannot check: never matches */
+};
+
+struct mg_mud_acl {
+	char *name, *type;
+	struct mg_mud_ace *ace;
+	size_t n;
+};
+
+struct mg_mud {
+	char *url, *systeminfo, *mfg_name, *model_name, *last_update, *signature;
+	int version;
+	uint32_t cache_validity_h; /* hours, RFC 8520 default 48 */
+	bool is_supported;
+	char **from_acl, **to_acl; /* names, in policy order */
+	size_t n_from, n_to;
+	struct mg_mud_acl *acl;
+	size_t n_acl;
+};
+
+enum mg_mud_severity { MG_MUD_ERROR, MG_MUD_WARNING };
+/* Receives "FILE:LINE:COL: /json/path: message". */
+typedef void (*mg_mud_report)(enum mg_mud_severity sev, const char *msg, void *user);
+
+/* Parses @len bytes of @text (named @name in messages). Returns the number of
+ * errors (0: *@out is a usable profile, perhaps with warnings reported), or
+ * -ENOMEM. On errors *@out is NULL. */
+int mg_mud_parse(struct mg_mud **out, const char *name, const char *text, size_t len,
+		 mg_mud_report report, void *user);
+void mg_mud_free(struct mg_mud *m);
+
+/* The ACL named @name, or NULL. */
+const struct mg_mud_acl *mg_mud_acl_find(const struct mg_mud *m, const char *name);
+
+#endif
