@@ -2,6 +2,7 @@
 #include "dhcp.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define BOOTP_FIXED 236
@@ -27,6 +28,7 @@ int mg_dhcp_parse(struct mg_dhcp *d, const uint8_t *b, uint32_t len)
 	d->op = b[0];
 	memcpy(d->ciaddr, b + 12, 4);
 	memcpy(d->yiaddr, b + 16, 4);
+	memcpy(d->giaddr, b + 24, 4);
 	memcpy(d->chaddr, b + 28, 6);
 	for (uint32_t i = BOOTP_FIXED + MAGIC_LEN; i < len;) {
 		uint8_t code = b[i];
@@ -136,4 +138,50 @@ int mg_dhcp6_parse(struct mg_dhcp6 *d, const uint8_t *b, uint32_t len)
 		i += 4u + olen;
 	}
 	return 0;
+}
+
+int mg_dhcp6_unwrap(const uint8_t *b, uint32_t len, const uint8_t **inner, uint32_t *inner_len)
+{
+	if (len < 1 || b[0] != 12)
+		return -ENOENT;
+	for (int depth = 0; depth < 8; depth++) {
+		/* msg-type, hop-count, link-address, peer-address, then options */
+		if (len < 34)
+			return -EINVAL;
+		const uint8_t *msg = NULL;
+		uint32_t mlen = 0;
+		for (uint32_t i = 34; i < len;) {
+			if (i + 4 > len)
+				return -EINVAL;
+			uint16_t code = rd16(b + i), olen = rd16(b + i + 2);
+			if (olen > len - i - 4)
+				return -EINVAL;
+			if (code == 9 && !msg) {
+				msg = b + i + 4;
+				mlen = olen;
+			}
+			i += 4u + olen;
+		}
+		if (!msg || !mlen)
+			return -EINVAL;
+		if (msg[0] != 12) {
+			*inner = msg;
+			*inner_len = mlen;
+			return 0;
+		}
+		b = msg;
+		len = mlen;
+	}
+	return -EINVAL;
+}
+
+bool mg_dhcp6_duid_mac(const struct mg_dhcp6 *d, uint8_t mac[6])
+{
+	/* DUID-LLT: type 1, hardware type, time(4), address; DUID-LL: type 3,
+	 * hardware type, address. Hardware type 1 is Ethernet. */
+	uint32_t off = d->duid_type == 1 ? 8 : d->duid_type == 3 ? 4 : 0;
+	if (!off || d->duid.len != off + 6 || rd16(d->duid.p + 2) != 1)
+		return false;
+	memcpy(mac, d->duid.p + off, 6);
+	return true;
 }

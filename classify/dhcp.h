@@ -30,7 +30,7 @@ struct mg_dhcp {
 	uint8_t op;       /* 1 request, 2 reply */
 	uint8_t msg_type; /* option 53, 0 if absent (plain BOOTP) */
 	uint8_t chaddr[6];
-	uint8_t ciaddr[4], yiaddr[4];
+	uint8_t ciaddr[4], yiaddr[4], giaddr[4]; /* giaddr: relay agent, 0 if not relayed */
 	bool has_server_id;
 	uint8_t server_id[4];
 	bool has_requested_ip;
@@ -74,5 +74,14 @@ struct mg_dhcp6 {
 /* Parses a DHCPv6 client/server message (not relay-forward). Returns 0 or
  * -EINVAL when an option runs past the end or the message is a relay. */
 int mg_dhcp6_parse(struct mg_dhcp6 *d, const uint8_t *b, uint32_t len);
+
+/* For a relay-forward message (type 12, nested up to 8 deep), points *@inner
+ * at the client message it carries. Returns 0, -ENOENT if @b is not a
+ * relay-forward, -EINVAL if malformed. */
+int mg_dhcp6_unwrap(const uint8_t *b, uint32_t len, const uint8_t **inner, uint32_t *inner_len);
+
+/* The link-layer (Ethernet) address in a DUID-LLT or DUID-LL; false if the
+ * DUID carries none. */
+bool mg_dhcp6_duid_mac(const struct mg_dhcp6 *d, uint8_t mac[6]);
 
 #endif

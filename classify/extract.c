@@ -49,11 +49,16 @@ struct ctx {
 	const struct mg_pkt *p;
 	const struct mg_extract_ops *ops;
 	void *user;
+	const uint8_t *mac; /* set: the signals are about this device, not the sender */
 };
 
 static void sig(struct ctx *c, int who, enum mg_signal s, const char *v)
 {
-	if (v && *v)
+	if (!v || !*v)
+		return;
+	if (c->mac)
+		c->ops->signal_mac(c->user, c->mac, s, v);
+	else
 		c->ops->signal(c->user, who, s, v);
 }
 
@@ -109,9 +114,15 @@ static void do_dhcp(struct ctx *c)
 		bad(c, MG_PARSER_DHCP);
 		return;
 	}
-	/* only a client speaking for itself (a relay's frames carry its own MAC) */
-	if (d.op != 1 || (p->has_mac && memcmp(d.chaddr, p->src_mac, 6)))
+	if (d.op != 1)
 		return;
+	if (p->has_mac && memcmp(d.chaddr, p->src_mac, 6)) {
+		/* relayed (giaddr set): the message speaks for chaddr, not the relay */
+		static const uint8_t zero[4];
+		if (!memcmp(d.giaddr, zero, 4) || !c->ops->signal_mac)
+			return;
+		c->mac = d.chaddr;
+	}
 	sig_view(c, MG_SIG_DHCP_HOSTNAME, d.host);
 	sig_view(c, MG_SIG_DHCP_VENDOR, d.vendor);
 	sig_codes(c, MG_SIG_DHCP_PARAMS, d.params, 1);
@@ -129,10 +140,22 @@ static void do_dhcp(struct ctx *c)
 static void do_dhcp6(struct ctx *c)
 {
 	struct mg_dhcp6 d;
+	const uint8_t *msg = c->p->payload;
+	uint32_t len = c->p->payload_len;
+	uint8_t mac[6];
 
-	if (mg_dhcp6_parse(&d, c->p->payload, c->p->payload_len) < 0) {
+	int rc = mg_dhcp6_unwrap(msg, len, &msg, &len);
+	if (rc == -EINVAL || (rc == 0 && mg_dhcp6_parse(&d, msg, len) < 0) ||
+	    (rc == -ENOENT && len && msg[0] != 13 && mg_dhcp6_parse(&d, msg, len) < 0)) {
 		bad(c, MG_PARSER_DHCP6);
 		return;
+	}
+	if (rc == -ENOENT && len && msg[0] == 13)
+		return; /* relay-reply: the server's answer */
+	if (rc == 0) { /* relay-forward: about the client its DUID names */
+		if (!c->ops->signal_mac || !mg_dhcp6_duid_mac(&d, mac))
+			return;
+		c->mac = mac;
 	}
 	sig_view(c, MG_SIG_DHCP6_VENDOR, d.vendor);
 	if (d.vendor_enterprise)
@@ -430,7 +453,7 @@ static void do_l2disc(struct ctx *c, bool cdp)
 void mg_extract(const struct mg_pkt *p, const struct mg_p0f *p0f,
 		const struct mg_extract_ops *ops, void *user)
 {
-	struct ctx c = {p, ops, user};
+	struct ctx c = {p, ops, user, NULL};
 
 	if (!p->ip_version) {
 		if (p->ethertype == MG_ETH_LLDP && p->l2)
@@ -442,9 +465,9 @@ void mg_extract(const struct mg_pkt *p, const struct mg_p0f *p0f,
 	if (p->frag_off || !p->l4)
 		return;
 	if (p->proto == 17 && p->payload_len) {
-		if (p->sport == 68 && p->dport == 67)
-			do_dhcp(&c);
-		else if (p->sport == 546 && p->dport == 547)
+		if ((p->sport == 68 || p->sport == 67) && p->dport == 67)
+			do_dhcp(&c); /* from a client, or from a relay agent */
+		else if ((p->sport == 546 || p->sport == 547) && p->dport == 547)
 			do_dhcp6(&c);
 		else if (p->sport == 5353 || p->dport == 5353)
 			do_dns(&c, true, false);

@@ -97,6 +97,9 @@ const char *mg_parser_name(enum mg_parser p);
  * device, 1 for its destination. */
 struct mg_extract_ops {
 	void (*signal)(void *user, int who, enum mg_signal sig, const char *value);
+	/* A relayed DHCP client message speaks for a device by its MAC address
+	 * (DHCPv4 chaddr, DHCPv6 DUID link-layer address); NULL ignores relays. */
+	void (*signal_mac)(void *user, const uint8_t mac[6], enum mg_signal sig, const char *value);
 	/* A DNS answer seen by the querier: @name resolved to @a for @ttl seconds. */
 	void (*dns_answer)(void *user, int who, const char *name, const struct mg_addr *a,
 			   uint32_t ttl);

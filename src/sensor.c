@@ -250,6 +250,14 @@ static void on_signal(void *user, int who, enum mg_signal sig, const char *value
 	add_signal(pd->s, pd->dev[who], sig, value);
 }
 
+static void on_signal_mac(void *user, const uint8_t mac[6], enum mg_signal sig,
+			  const char *value)
+{
+	struct pkt_devs *pd = user;
+	/* a relayed client may be on another segment: it is a device all the same */
+	add_signal(pd->s, mg_devtab_touch(pd->s->devs, mac, pd->s->now_us), sig, value);
+}
+
 static void on_dns_answer(void *user, int who, const char *name, const struct mg_addr *a,
 			  uint32_t ttl)
 {
@@ -264,7 +272,8 @@ static void on_malformed(void *user, enum mg_parser what)
 	pd->s->malformed[what]++;
 }
 
-static const struct mg_extract_ops extract_ops = {on_signal, on_dns_answer, on_malformed};
+static const struct mg_extract_ops extract_ops = {on_signal, on_signal_mac, on_dns_answer,
+						 on_malformed};
 
 /* The header shape of one of a device's first packets: protocol, service port
  * (or "hi" above 1023) and length, e.g. "udp:67:590", "tcp:80:syn:74". */

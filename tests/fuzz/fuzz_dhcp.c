@@ -15,7 +15,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mg_dhcp6 d6;
 
 	if (size && data[0] == 0xd6) { /* DHCPv6 after a one-byte selector */
-		if (mg_dhcp6_parse(&d6, data + 1, (uint32_t)(size - 1)) == 0) {
+		const uint8_t *msg = data + 1;
+		uint32_t len = (uint32_t)(size - 1);
+		uint8_t mac[6];
+		if (mg_dhcp6_unwrap(msg, len, &msg, &len) == 0 && (msg < data + 1 || msg + len > data + size))
+			__builtin_trap(); /* the inner message must lie inside the outer */
+		if (mg_dhcp6_parse(&d6, msg, len) == 0) {
+			if (mg_dhcp6_duid_mac(&d6, mac))
+				sink += mac[5];
 			for (uint32_t i = 0; i < d6.duid.len; i++) /* views must be in bounds */
 				sink += d6.duid.p[i];
 			for (uint32_t i = 0; i < d6.vendor.len; i++)

@@ -171,6 +171,28 @@ static void test_dhcp6(void **state)
 	assert_int_equal(d.mud_url.len, 5);
 	assert_int_equal(d.oro.len, 4);
 	assert_int_equal(mg_dhcp6_parse(&d, m, sizeof(m) - 1), -EINVAL); /* ORO cut */
+	uint8_t mac[6];
+	assert_true(mg_dhcp6_duid_mac(&d, mac)); /* DUID-LL, Ethernet */
+	assert_memory_equal(mac, "\x01\x02\x03\x04\x05\x06", 6);
+
+	/* the same message inside two relay-forwards */
+	uint8_t relay[2 * 38 + sizeof(m)];
+	size_t inner = sizeof(m);
+	memcpy(relay + 2 * 38, m, sizeof(m));
+	for (int level = 1; level >= 0; level--) {
+		uint8_t *r = relay + level * 38;
+		memset(r, 0, 34);
+		r[0] = 12;
+		r[34] = 0, r[35] = 9, r[36] = (uint8_t)(inner >> 8), r[37] = (uint8_t)inner;
+		inner += 38;
+	}
+	const uint8_t *msg;
+	uint32_t len;
+	assert_int_equal(mg_dhcp6_unwrap(relay, (uint32_t)inner, &msg, &len), 0);
+	assert_ptr_equal(msg, relay + 2 * 38);
+	assert_int_equal(len, sizeof(m));
+	assert_int_equal(mg_dhcp6_unwrap(m, sizeof(m), &msg, &len), -ENOENT);
+	assert_int_equal(mg_dhcp6_unwrap(relay, 40, &msg, &len), -EINVAL); /* cut */
 }
 
 static void test_tls_ja3(void **state)
