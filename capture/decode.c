@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
+
 static const char *const anomaly_names[] = {
 #define MG_X_NAME(id, name) name,
 	MG_ANOMALY_LIST(MG_X_NAME)
@@ -66,16 +68,6 @@ char *mg_mac_str(const uint8_t mac[6], char *buf, size_t len)
 	return buf;
 }
 
-static inline uint16_t rd16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 /* A header cut short by the capture's snaplen is not malformed: stop quietly. */
 #define SHORT(p, anom) ((p)->snapped ? MG_ANOM_NONE : (anom))
 
@@ -89,12 +81,12 @@ static enum mg_anomaly decode_l4(struct mg_pkt *p, const uint8_t *b, uint32_t le
 		if (len < 20)
 			return SHORT(p, MG_ANOM_TCP_TRUNCATED);
 		uint32_t doff = (uint32_t)(b[12] >> 4) * 4;
-		p->sport = rd16(b);
-		p->dport = rd16(b + 2);
-		p->tcp_seq = rd32(b + 4);
-		p->tcp_ack = rd32(b + 8);
+		p->sport = mg_rd16(b);
+		p->dport = mg_rd16(b + 2);
+		p->tcp_seq = mg_rd32(b + 4);
+		p->tcp_ack = mg_rd32(b + 8);
 		p->tcp_flags = b[13];
-		p->tcp_win = rd16(b + 14);
+		p->tcp_win = mg_rd16(b + 14);
 		if (doff < 20)
 			return MG_ANOM_TCP_BAD_OFFSET;
 		if (doff > len)
@@ -109,9 +101,9 @@ static enum mg_anomaly decode_l4(struct mg_pkt *p, const uint8_t *b, uint32_t le
 	case 17: { /* UDP */
 		if (len < 8)
 			return SHORT(p, MG_ANOM_UDP_TRUNCATED);
-		p->sport = rd16(b);
-		p->dport = rd16(b + 2);
-		uint32_t ulen = rd16(b + 4);
+		p->sport = mg_rd16(b);
+		p->dport = mg_rd16(b + 2);
+		uint32_t ulen = mg_rd16(b + 4);
 		if (ulen < 8)
 			return MG_ANOM_UDP_BAD_LEN;
 		if (ulen > len) {
@@ -151,7 +143,7 @@ static enum mg_anomaly decode_ipv4(struct mg_pkt *p, const uint8_t *b, uint32_t 
 		return MG_ANOM_IPV4_BAD_IHL;
 	if (ihl > len)
 		return SHORT(p, MG_ANOM_IPV4_BAD_IHL);
-	uint32_t total = rd16(b + 2);
+	uint32_t total = mg_rd16(b + 2);
 	if (total < ihl)
 		return MG_ANOM_IPV4_BAD_TOTAL_LEN;
 	if (total > len) {
@@ -166,7 +158,7 @@ static enum mg_anomaly decode_ipv4(struct mg_pkt *p, const uint8_t *b, uint32_t 
 	mg_addr_set_v4(&p->dst, b + 16);
 	p->ttl = b[8];
 	p->proto = b[9];
-	p->ip_id = rd16(b + 4);
+	p->ip_id = mg_rd16(b + 4);
 	p->ip_opt_len = (uint8_t)(ihl - 20);
 
 	/* Options: type-length-value, except EOL (0) and NOP (1). */
@@ -185,7 +177,7 @@ static enum mg_anomaly decode_ipv4(struct mg_pkt *p, const uint8_t *b, uint32_t 
 		i += b[i + 1];
 	}
 
-	uint16_t frag = rd16(b + 6);
+	uint16_t frag = mg_rd16(b + 6);
 	p->frag_off = (uint16_t)((frag & 0x1fff) * 8);
 	p->is_fragment = (frag & 0x2000) || p->frag_off;
 	if ((frag & 0x8000) || (uint32_t)p->frag_off + (total - ihl) > 65535)
@@ -203,7 +195,7 @@ static enum mg_anomaly decode_ipv6(struct mg_pkt *p, const uint8_t *b, uint32_t 
 		return SHORT(p, MG_ANOM_IPV6_TRUNCATED);
 	if (b[0] >> 4 != 6)
 		return MG_ANOM_IPV6_BAD_VERSION;
-	uint32_t total = 40 + rd16(b + 4);
+	uint32_t total = 40 + mg_rd16(b + 4);
 	if (total > len) {
 		if (!p->snapped)
 			return MG_ANOM_IPV6_BAD_PAYLOAD_LEN;
@@ -240,9 +232,9 @@ static enum mg_anomaly decode_ipv6(struct mg_pkt *p, const uint8_t *b, uint32_t 
 			if (off + 8 > total)
 				return SHORT(p, MG_ANOM_IPV6_EXTHDR_TRUNCATED);
 			hlen = 8;
-			p->frag_off = rd16(b + off + 2) & 0xfff8;
+			p->frag_off = mg_rd16(b + off + 2) & 0xfff8;
 			p->is_fragment = p->frag_off || (b[off + 3] & 1);
-			p->ip_id = (uint16_t)rd32(b + off + 4);
+			p->ip_id = (uint16_t)mg_rd32(b + off + 4);
 			break;
 		default:
 			p->proto = nh;
@@ -264,14 +256,14 @@ static enum mg_anomaly decode_arp(struct mg_pkt *p, const uint8_t *b, uint32_t l
 	if (len < 8)
 		return SHORT(p, MG_ANOM_ARP_TRUNCATED);
 	/* Only Ethernet/IPv4 ARP carries what we learn from; others are legal. */
-	if (rd16(b) != 1 || rd16(b + 2) != MG_ETH_IPV4)
+	if (mg_rd16(b) != 1 || mg_rd16(b + 2) != MG_ETH_IPV4)
 		return MG_ANOM_NONE;
 	if (b[4] != 6 || b[5] != 4)
 		return MG_ANOM_ARP_BAD_FORMAT;
 	if (len < 28)
 		return SHORT(p, MG_ANOM_ARP_TRUNCATED);
 	p->is_arp = true;
-	p->arp_op = rd16(b + 6);
+	p->arp_op = mg_rd16(b + 6);
 	p->arp_sha = b + 8;
 	p->arp_spa = b + 14;
 	p->arp_tha = b + 18;
@@ -304,15 +296,15 @@ static enum mg_anomaly decode_ethernet(struct mg_pkt *p, const uint8_t *b, uint3
 	p->has_mac = true;
 	memcpy(p->dst_mac, b, 6);
 	memcpy(p->src_mac, b + 6, 6);
-	uint16_t type = rd16(b + 12);
+	uint16_t type = mg_rd16(b + 12);
 	uint32_t off = 14;
 	while (type == MG_ETH_VLAN || type == MG_ETH_QINQ || type == 0x9100) {
 		if (p->vlan_count == MG_MAX_VLAN)
 			return MG_ANOM_VLAN_TOO_DEEP;
 		if (off + 4 > len)
 			return SHORT(p, MG_ANOM_VLAN_TRUNCATED);
-		p->vlan[p->vlan_count++] = rd16(b + off) & 0x0fff;
-		type = rd16(b + off + 2);
+		p->vlan[p->vlan_count++] = mg_rd16(b + off) & 0x0fff;
+		type = mg_rd16(b + off + 2);
 		off += 4;
 	}
 	return decode_ethertype(p, type, b + off, len - off);
@@ -362,17 +354,17 @@ enum mg_anomaly mg_decode(struct mg_pkt *p, enum mg_link link, const uint8_t *da
 	case MG_LINK_SLL:
 		if (caplen < 16)
 			return SHORT(p, MG_ANOM_LINK_TRUNCATED);
-		a = cooked_addr(p, rd16(data + 2), rd16(data + 4), data + 6);
+		a = cooked_addr(p, mg_rd16(data + 2), mg_rd16(data + 4), data + 6);
 		if (a)
 			return a;
-		return decode_ethertype(p, rd16(data + 14), data + 16, caplen - 16);
+		return decode_ethertype(p, mg_rd16(data + 14), data + 16, caplen - 16);
 	case MG_LINK_SLL2:
 		if (caplen < 20)
 			return SHORT(p, MG_ANOM_LINK_TRUNCATED);
-		a = cooked_addr(p, rd16(data + 8), data[11], data + 12);
+		a = cooked_addr(p, mg_rd16(data + 8), data[11], data + 12);
 		if (a)
 			return a;
-		return decode_ethertype(p, rd16(data), data + 20, caplen - 20);
+		return decode_ethertype(p, mg_rd16(data), data + 20, caplen - 20);
 	case MG_LINK_RAW:
 		return decode_raw(p, data, caplen);
 	case MG_LINK_IPV4:
@@ -384,7 +376,7 @@ enum mg_anomaly mg_decode(struct mg_pkt *p, enum mg_link link, const uint8_t *da
 			return SHORT(p, MG_ANOM_LINK_TRUNCATED);
 		uint32_t fam_le = (uint32_t)data[0] | (uint32_t)data[1] << 8 |
 				  (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
-		uint32_t fam = fam_le > 0xffff ? rd32(data) : fam_le;
+		uint32_t fam = fam_le > 0xffff ? mg_rd32(data) : fam_le;
 		if (fam == 2)
 			return decode_ethertype(p, MG_ETH_IPV4, data + 4, caplen - 4);
 		if (fam == 10 || fam == 24 || fam == 28 || fam == 30)

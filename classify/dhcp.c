@@ -1,20 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "dhcp.h"
 
+#include "../capture/bytes.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
 
 #define BOOTP_FIXED 236
 #define MAGIC_LEN 4
-
-static void view_once(struct mg_view *v, const uint8_t *p, uint32_t len)
-{
-	if (!v->p) {
-		v->p = p;
-		v->len = len;
-	}
-}
 
 int mg_dhcp_parse(struct mg_dhcp *d, const uint8_t *b, uint32_t len)
 {
@@ -64,35 +58,30 @@ int mg_dhcp_parse(struct mg_dhcp *d, const uint8_t *b, uint32_t len)
 				d->max_size = (uint16_t)(v[0] << 8 | v[1]);
 			break;
 		case 12:
-			view_once(&d->host, v, olen);
+			mg_view_once(&d->host, v, olen);
 			break;
 		case 55:
-			view_once(&d->params, v, olen);
+			mg_view_once(&d->params, v, olen);
 			break;
 		case 60:
-			view_once(&d->vendor, v, olen);
+			mg_view_once(&d->vendor, v, olen);
 			break;
 		case 61:
-			view_once(&d->client_id, v, olen);
+			mg_view_once(&d->client_id, v, olen);
 			break;
 		case 81:
 			if (olen >= 3 && !d->fqdn.p) {
 				d->fqdn_wire = v[0] & 0x04;
-				view_once(&d->fqdn, v + 3, olen - 3u);
+				mg_view_once(&d->fqdn, v + 3, olen - 3u);
 			}
 			break;
 		case 161:
-			view_once(&d->mud_url, v, olen);
+			mg_view_once(&d->mud_url, v, olen);
 			break;
 		}
 		i += 2u + olen;
 	}
 	return 0;
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 int mg_dhcp6_parse(struct mg_dhcp6 *d, const uint8_t *b, uint32_t len)
@@ -104,35 +93,34 @@ int mg_dhcp6_parse(struct mg_dhcp6 *d, const uint8_t *b, uint32_t len)
 	for (uint32_t i = 4; i < len;) {
 		if (i + 4 > len)
 			return -EINVAL;
-		uint16_t code = rd16(b + i), olen = rd16(b + i + 2);
+		uint16_t code = mg_rd16(b + i), olen = mg_rd16(b + i + 2);
 		const uint8_t *v = b + i + 4;
 		if (olen > len - i - 4)
 			return -EINVAL;
 		switch (code) {
 		case 1:
 			if (olen >= 2 && !d->duid.p) {
-				d->duid_type = rd16(v);
-				view_once(&d->duid, v, olen);
+				d->duid_type = mg_rd16(v);
+				mg_view_once(&d->duid, v, olen);
 			}
 			break;
 		case 6:
-			view_once(&d->oro, v, olen & ~1u);
+			mg_view_once(&d->oro, v, olen & ~1u);
 			break;
 		case 16: /* enterprise-number(4), then (len16, data) items */
 			if (olen >= 6 && !d->vendor.p) {
-				uint16_t n = rd16(v + 4);
-				d->vendor_enterprise = (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
-						       (uint32_t)v[2] << 8 | v[3];
+				uint16_t n = mg_rd16(v + 4);
+				d->vendor_enterprise = mg_rd32(v);
 				if (n <= olen - 6u)
-					view_once(&d->vendor, v + 6, n);
+					mg_view_once(&d->vendor, v + 6, n);
 			}
 			break;
 		case 39:
 			if (olen >= 1)
-				view_once(&d->fqdn, v + 1, olen - 1u);
+				mg_view_once(&d->fqdn, v + 1, olen - 1u);
 			break;
 		case 112:
-			view_once(&d->mud_url, v, olen);
+			mg_view_once(&d->mud_url, v, olen);
 			break;
 		}
 		i += 4u + olen;
@@ -153,7 +141,7 @@ int mg_dhcp6_unwrap(const uint8_t *b, uint32_t len, const uint8_t **inner, uint3
 		for (uint32_t i = 34; i < len;) {
 			if (i + 4 > len)
 				return -EINVAL;
-			uint16_t code = rd16(b + i), olen = rd16(b + i + 2);
+			uint16_t code = mg_rd16(b + i), olen = mg_rd16(b + i + 2);
 			if (olen > len - i - 4)
 				return -EINVAL;
 			if (code == 9 && !msg) {
@@ -180,7 +168,7 @@ bool mg_dhcp6_duid_mac(const struct mg_dhcp6 *d, uint8_t mac[6])
 	/* DUID-LLT: type 1, hardware type, time(4), address; DUID-LL: type 3,
 	 * hardware type, address. Hardware type 1 is Ethernet. */
 	uint32_t off = d->duid_type == 1 ? 8 : d->duid_type == 3 ? 4 : 0;
-	if (!off || d->duid.len != off + 6 || rd16(d->duid.p + 2) != 1)
+	if (!off || d->duid.len != off + 6 || mg_rd16(d->duid.p + 2) != 1)
 		return false;
 	memcpy(mac, d->duid.p + off, 6);
 	return true;

@@ -26,6 +26,15 @@ struct mg_view {
 	uint32_t len;
 };
 
+/* Sets @v unless already set: a repeated option counts from its first occurrence. */
+static inline void mg_view_once(struct mg_view *v, const uint8_t *p, uint32_t len)
+{
+	if (!v->p) {
+		v->p = p;
+		v->len = len;
+	}
+}
+
 struct mg_dhcp {
 	uint8_t op;       /* 1 request, 2 reply */
 	uint8_t msg_type; /* option 53, 0 if absent (plain BOOTP) */

@@ -4,12 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "../capture/bytes.h"
 #include "text.h"
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 int mg_dns_name(const uint8_t *msg, uint32_t len, uint32_t *off, char *out, size_t outlen)
 {
@@ -64,12 +60,12 @@ int mg_dns_parse(const uint8_t *b, uint32_t len, struct mg_dns_hdr *h, mg_dns_cb
 	memset(h, 0, sizeof(*h));
 	if (len < 12)
 		return -EINVAL;
-	h->id = rd16(b);
-	h->flags = rd16(b + 2);
-	h->qd = rd16(b + 4);
-	h->an = rd16(b + 6);
-	h->ns = rd16(b + 8);
-	h->ar = rd16(b + 10);
+	h->id = mg_rd16(b);
+	h->flags = mg_rd16(b + 2);
+	h->qd = mg_rd16(b + 4);
+	h->an = mg_rd16(b + 6);
+	h->ns = mg_rd16(b + 8);
+	h->ar = mg_rd16(b + 10);
 	const uint16_t count[4] = {h->qd, h->an, h->ns, h->ar};
 	for (int sec = MG_DNS_QD; sec <= MG_DNS_AR; sec++) {
 		for (uint32_t i = 0; i < count[sec]; i++) {
@@ -82,14 +78,14 @@ int mg_dns_parse(const uint8_t *b, uint32_t len, struct mg_dns_hdr *h, mg_dns_cb
 			if (mg_dns_name(b, len, &off, rr.name, sizeof(rr.name)) < 0 ||
 			    off + 4 > len)
 				return -EINVAL;
-			rr.type = rd16(b + off);
-			rr.klass = rd16(b + off + 2) & 0x7fff;
+			rr.type = mg_rd16(b + off);
+			rr.klass = mg_rd16(b + off + 2) & 0x7fff;
 			off += 4;
 			if (sec != MG_DNS_QD) {
 				if (off + 6 > len)
 					return -EINVAL;
-				rr.ttl = (uint32_t)rd16(b + off) << 16 | rd16(b + off + 2);
-				rr.rdlen = rd16(b + off + 4);
+				rr.ttl = (uint32_t)mg_rd16(b + off) << 16 | mg_rd16(b + off + 2);
+				rr.rdlen = mg_rd16(b + off + 4);
 				off += 6;
 				if (rr.rdlen > len - off)
 					return -EINVAL;
@@ -100,7 +96,7 @@ int mg_dns_parse(const uint8_t *b, uint32_t len, struct mg_dns_hdr *h, mg_dns_cb
 							sizeof(rr.target)) < 0)
 						return -EINVAL;
 				} else if (rr.type == MG_DNS_SRV && rr.rdlen >= 7) {
-					rr.port = rd16(b + off + 4);
+					rr.port = mg_rd16(b + off + 4);
 					t = off + 6;
 					if (mg_dns_name(b, off + rr.rdlen, &t, rr.target,
 							sizeof(rr.target)) < 0)

@@ -145,13 +145,12 @@ static void do_dhcp6(struct ctx *c)
 	uint8_t mac[6];
 
 	int rc = mg_dhcp6_unwrap(msg, len, &msg, &len);
-	if (rc == -EINVAL || (rc == 0 && mg_dhcp6_parse(&d, msg, len) < 0) ||
-	    (rc == -ENOENT && len && msg[0] != 13 && mg_dhcp6_parse(&d, msg, len) < 0)) {
+	if (rc == -ENOENT && msg[0] == 13)
+		return; /* relay-reply: the server's answer (len > 0: checked by the caller) */
+	if (rc == -EINVAL || mg_dhcp6_parse(&d, msg, len) < 0) {
 		bad(c, MG_PARSER_DHCP6);
 		return;
 	}
-	if (rc == -ENOENT && len && msg[0] == 13)
-		return; /* relay-reply: the server's answer */
 	if (rc == 0) { /* relay-forward: about the client its DUID names */
 		if (!c->ops->signal_mac || !mg_dhcp6_duid_mac(&d, mac))
 			return;

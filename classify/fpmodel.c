@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 #define MAGIC "mudguard-fingerprint-model 1"
 
 struct sample {
@@ -34,19 +36,6 @@ struct mg_fpmodel {
 	size_t ndf;
 	double unseen_w; /* weight of a token no training device has */
 };
-
-/* FNV-1a, 64 bit. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-#define FNV_INIT 0xcbf29ce484222325ull
 
 /* How much a signal says about the type, stored in a token's top two bits:
  * names and banners a vendor chose (3), incidental behaviour such as DNS names,
@@ -93,9 +82,9 @@ static unsigned signal_class(enum mg_signal sig)
 static uint64_t tok_hash(enum mg_signal sig, char kind, const char *v)
 {
 	const char *name = mg_signal_name(sig);
-	uint64_t h = fnv(FNV_INIT, name, strlen(name));
-	h = fnv(h, &kind, 1);
-	h = fnv(h, v, strlen(v));
+	uint64_t h = mg_fnv1a(MG_FNV_INIT, name, strlen(name));
+	h = mg_fnv1a(h, &kind, 1);
+	h = mg_fnv1a(h, v, strlen(v));
 	return (h >> 2) | (uint64_t)signal_class(sig) << 62;
 }
 
@@ -372,8 +361,9 @@ out:
 }
 
 /* Model files: a magic line, "label\tNAME" lines, then "sample\tLABEL-INDEX\t
- * NAME\tHASH@MS HASH@MS ..." lines (token hash in hex, first seen in ms), then "end\tCHECKSUM" (FNV-1a 64 of every byte
- * before the end line), so truncation and corruption are both detected. */
+ * NAME\tHASH@MS HASH@MS ..." lines (token hash in hex, first seen in ms), then
+ * "end\tCHECKSUM" (FNV-1a 64 of every byte before the end line), so truncation
+ * and corruption are both detected. */
 int mg_fpmodel_save(const struct mg_fpmodel *m, const char *path, char *err, size_t errlen)
 {
 	char *buf = NULL;
@@ -398,7 +388,7 @@ int mg_fpmodel_save(const struct mg_fpmodel *m, const char *path, char *err, siz
 	FILE *f = fopen(path, "w");
 	int rc = 0;
 	if (!f || fwrite(buf, 1, len, f) != len ||
-	    fprintf(f, "end\t%016" PRIx64 "\n", fnv(FNV_INIT, buf, len)) < 0)
+	    fprintf(f, "end\t%016" PRIx64 "\n", mg_fnv1a(MG_FNV_INIT, buf, len)) < 0)
 		rc = -errno;
 	if (f && fclose(f) != 0 && !rc)
 		rc = -errno;
@@ -422,7 +412,7 @@ static int load_stream(struct mg_fpmodel **out, FILE *f, const char *path, char 
 	struct mg_fpmodel *m = NULL;
 	char *line = NULL;
 	size_t cap = 0, lineno = 0;
-	uint64_t sum = FNV_INIT;
+	uint64_t sum = MG_FNV_INIT;
 	struct mg_fp_tok *tok = NULL;
 	size_t tokcap = 0;
 	bool ended = false;
@@ -460,7 +450,7 @@ static int load_stream(struct mg_fpmodel **out, FILE *f, const char *path, char 
 			ended = true;
 			continue;
 		}
-		sum = fnv(sum, line, (size_t)got);
+		sum = mg_fnv1a(sum, line, (size_t)got);
 		line[got - 1] = 0;
 		if (lineno == 1) {
 			/* checked above */

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "banner.h"
+#include "hash.h"
 
 static const char *const attr_names[MG_ATTR__COUNT] = {"vendor", "class", "model", "type"};
 
@@ -372,12 +373,8 @@ void mg_ident_free(struct mg_ident *id)
 
 static uint64_t item_hash(enum mg_signal sig, const char *v)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)sig;
-	for (; *v; v++) {
-		h ^= (uint8_t)*v;
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	uint64_t h = mg_fnv1a(MG_FNV_INIT, &sig, sizeof(sig));
+	return mg_fnv1a(h, v, strlen(v));
 }
 
 /* A stable copy of @s owned by @id (the same pointer for equal texts). */

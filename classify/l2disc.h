@@ -8,7 +8,6 @@
 #include "dhcp.h" /* struct mg_view */
 
 struct mg_l2disc {
-	int cdp;		   /* 1 for CDP, 0 for LLDP */
 	struct mg_view name;	   /* LLDP system name / CDP device ID */
 	struct mg_view desc;	   /* LLDP system description / CDP software version */
 	struct mg_view platform;   /* CDP platform */

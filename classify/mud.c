@@ -272,17 +272,26 @@ static bool is_empty_leaf(json_t *v)
 
 /* ---- matches ---------------------------------------------------------------- */
 
+/* Enters @key; false (having reported it and left again) unless @v is an
+ * object. A match container of another type must not become an empty match,
+ * which would match everything. */
+static bool enter_object(struct ctx *c, json_t *v, const char *key)
+{
+	push_key(c, key);
+	if (json_is_object(v))
+		return true;
+	problem(c, MG_MUD_ERROR, "must be an object");
+	pop(c);
+	return false;
+}
+
 static int parse_port(struct ctx *c, json_t *v, const char *key, struct mg_mud_ports *p)
 {
 	json_t *op = json_object_get(v, "operator"), *port = json_object_get(v, "port"),
 	       *lo = json_object_get(v, "lower-port"), *hi = json_object_get(v, "upper-port");
 
-	push_key(c, key);
-	if (!json_is_object(v)) {
-		problem(c, MG_MUD_ERROR, "must be an object");
-		pop(c);
+	if (!enter_object(c, v, key))
 		return -1;
-	}
 	if (lo || hi) {
 		if (!json_is_integer(lo) || !json_is_integer(hi) || json_integer_value(lo) < 0 ||
 		    json_integer_value(hi) > 65535 || json_integer_value(lo) > json_integer_value(hi)) {
@@ -387,12 +396,8 @@ static void parse_l3(struct ctx *c, json_t *m, const char *key, struct mg_mud_ac
 	const char *k;
 	json_t *v;
 
-	push_key(c, key);
-	if (!json_is_object(m)) {
-		problem(c, MG_MUD_ERROR, "must be an object");
-		pop(c);
+	if (!enter_object(c, m, key))
 		return;
-	}
 	if (ace->family && ace->family != family)
 		problem(c, MG_MUD_WARNING, "both ipv4 and ipv6 matches: only ipv%d is used",
 			ace->family);
@@ -446,12 +451,8 @@ static void parse_l4(struct ctx *c, json_t *m, const char *key, struct mg_mud_ac
 	const char *k;
 	json_t *v;
 
-	push_key(c, key);
-	if (!json_is_object(m)) {
-		problem(c, MG_MUD_ERROR, "must be an object");
-		pop(c);
+	if (!enter_object(c, m, key))
 		return;
-	}
 	if (ace->proto >= 0 && ace->proto != proto)
 		problem(c, MG_MUD_ERROR, "%s match with protocol %d", key, ace->proto);
 	ace->proto = proto;
@@ -484,12 +485,8 @@ static void parse_mudmatch(struct ctx *c, json_t *m, const char *key, struct mg_
 	const char *k;
 	json_t *v;
 
-	push_key(c, key);
-	if (!json_is_object(m)) {
-		problem(c, MG_MUD_ERROR, "must be an object");
-		pop(c);
+	if (!enter_object(c, m, key))
 		return;
-	}
 	json_object_foreach(m, k, v) {
 		push_key(c, k);
 		if (!strcmp(k, "local-networks") && is_empty_leaf(v))
@@ -520,7 +517,8 @@ static void parse_eth(struct ctx *c, json_t *m, struct mg_mud_ace *ace)
 	const char *k;
 	json_t *v;
 
-	push_key(c, "eth");
+	if (!enter_object(c, m, "eth"))
+		return;
 	json_object_foreach(m, k, v) {
 		push_key(c, k);
 		if (!strcmp(k, "ethertype")) {
@@ -543,8 +541,9 @@ static void parse_eth(struct ctx *c, json_t *m, struct mg_mud_ace *ace)
 
 static void parse_icmp(struct ctx *c, json_t *m, struct mg_mud_ace *ace)
 {
+	if (!enter_object(c, m, "icmp"))
+		return;
 	json_t *t = json_object_get(m, "type"), *code = json_object_get(m, "code");
-	push_key(c, "icmp");
 	if (t && (!json_is_integer(t) || json_integer_value(t) < 0 || json_integer_value(t) > 255))
 		problem(c, MG_MUD_ERROR, "type must be 0..255");
 	else if (t)
@@ -603,8 +602,7 @@ static void parse_ace(struct ctx *c, json_t *j, struct mg_mud_ace *ace)
 	if (!ace->name)
 		problem(c, MG_MUD_ERROR, "entry without a name");
 	json_t *m = json_object_get(j, "matches"), *act = json_object_get(j, "actions");
-	if (m && json_is_object(m)) {
-		push_key(c, "matches");
+	if (m && enter_object(c, m, "matches")) {
 		/* IP first: l4 and icmp need to know the family */
 		json_object_foreach(m, k, v) {
 			if (!strcmp(k, "ipv4") || !strcmp(k, "ipv4-acl"))
@@ -639,10 +637,6 @@ static void parse_ace(struct ctx *c, json_t *j, struct mg_mud_ace *ace)
 				pop(c);
 			}
 		}
-		pop(c);
-	} else if (m) {
-		push_key(c, "matches");
-		problem(c, MG_MUD_ERROR, "must be an object");
 		pop(c);
 	}
 	if (!act)

@@ -2,6 +2,7 @@
 #include "sensor.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,7 @@ struct mg_sensor {
 	struct mg_fpmodel *model;
 	struct mg_ident_cfg icfg;
 
+	/* Per-run state from here to the end: mg_sensor_reset zeroes it. */
 	uint64_t now_us, stats_next_us, dev_expire_next_us;
 	bool started;
 
@@ -556,6 +558,28 @@ static void on_flow_end(struct mg_flow *f, enum mg_flow_end why, void *user)
 	}
 }
 
+/* The flow and device tables, empty, with counters at zero. */
+static int make_tables(struct mg_sensor *s)
+{
+	const struct mg_config *cfg = &s->cfg;
+	struct mg_flow_cfg fc = {
+		.max_flows = cfg->flows_max,
+		.tcp_idle_s = cfg->tcp_idle,
+		.closed_idle_s = cfg->tcp_closed_idle,
+		.udp_idle_s = cfg->udp_idle,
+		.other_idle_s = cfg->other_idle,
+		.hard_timeout_s = cfg->hard_timeout,
+	};
+	struct mg_device_cfg dc = {
+		.max_devices = cfg->devices_max,
+		.idle_s = cfg->device_idle,
+		.max_peers = cfg->max_peers,
+	};
+	s->flows = mg_flowtab_new(&fc, on_flow_end, s);
+	s->devs = mg_devtab_new(&dc, s->oui, s->local, on_device, s);
+	return s->flows && s->devs ? 0 : -ENOMEM;
+}
+
 int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg_events *ev,
 		  char *err, size_t errlen)
 {
@@ -596,22 +620,7 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 		snprintf(err, errlen, "cannot initialise nDPI");
 		goto out;
 	}
-	struct mg_flow_cfg fc = {
-		.max_flows = cfg->flows_max,
-		.tcp_idle_s = cfg->tcp_idle,
-		.closed_idle_s = cfg->tcp_closed_idle,
-		.udp_idle_s = cfg->udp_idle,
-		.other_idle_s = cfg->other_idle,
-		.hard_timeout_s = cfg->hard_timeout,
-	};
-	s->flows = mg_flowtab_new(&fc, on_flow_end, s);
-	struct mg_device_cfg dc = {
-		.max_devices = cfg->devices_max,
-		.idle_s = cfg->device_idle,
-		.max_peers = cfg->max_peers,
-	};
-	s->devs = mg_devtab_new(&dc, s->oui, s->local, on_device, s);
-	if (!s->flows || !s->devs)
+	if (make_tables(s) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -875,6 +884,14 @@ void mg_sensor_finish(struct mg_sensor *s, FILE *summary)
 			"PROTOCOLS");
 	mg_devtab_flush(s->devs);
 	s->summary = NULL;
+}
+
+int mg_sensor_reset(struct mg_sensor *s)
+{
+	mg_flowtab_free(s->flows);
+	mg_devtab_free(s->devs);
+	memset(&s->now_us, 0, sizeof(*s) - offsetof(struct mg_sensor, now_us));
+	return make_tables(s);
 }
 
 void mg_sensor_free(struct mg_sensor *s)

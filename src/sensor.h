@@ -45,6 +45,12 @@ struct mg_ident;
 const struct mg_ident *mg_sensor_ident(const struct mg_sensor *s, const uint8_t mac[6],
 				       uint64_t *first_us);
 
+/* After mg_sensor_finish: forgets all traffic, devices, counters and time, and
+ * keeps what was loaded at start (nDPI, OUI registry, rules, p0f, model), so
+ * one sensor can replay many independent captures without loading them again.
+ * Returns 0 or -ENOMEM (then only mg_sensor_free may follow). */
+int mg_sensor_reset(struct mg_sensor *s);
+
 /* Frees @s; NULL is allowed. */
 void mg_sensor_free(struct mg_sensor *s);
 

@@ -23,6 +23,7 @@
 #include "../classify/ident.h"
 #include "../src/config.h"
 #include "../src/sensor.h"
+#include "splitmix.h"
 
 #define EXIT_USAGE 2
 
@@ -86,10 +87,11 @@ static int cmp_tok(const void *a, const void *b)
 	return x->at_us < y->at_us ? -1 : x->at_us > y->at_us;
 }
 
-/* Replays one capture and keeps the tokens of the labelled device. */
-static int extract(struct sample *smp, const struct mg_config *cfg, struct mg_events *ev)
+/* Replays one capture through @s and keeps the tokens of the labelled device;
+ * leaves @s reset for the next capture. Returns 0, 1 if the device is not in
+ * the capture, -1 if the capture cannot be used, -ENOMEM if @s is lost. */
+static int extract(struct sample *smp, struct mg_sensor *s)
 {
-	struct mg_sensor *s;
 	struct mg_source *src;
 	char err[1024];
 	const uint8_t *data;
@@ -97,14 +99,9 @@ static int extract(struct sample *smp, const struct mg_config *cfg, struct mg_ev
 	uint64_t ts, first = 0;
 	int rc;
 
-	if (mg_sensor_new(&s, cfg, ev, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mudguard-fingerprint: %s\n", err);
-		return -1;
-	}
 	if (mg_source_open_file(&src, smp->path, "", err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard-fingerprint: %s\n", err);
-		mg_sensor_free(s);
-		return -1;
+		return -1; /* nothing was fed: @s is still clean */
 	}
 	enum mg_link link = mg_source_link(src);
 	while ((rc = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET)
@@ -115,12 +112,11 @@ static int extract(struct sample *smp, const struct mg_config *cfg, struct mg_ev
 
 	const struct mg_ident *id = mg_sensor_ident(s, smp->mac, &first);
 	size_t n = id ? mg_ident_count(id) : 0;
+	rc = id ? 0 : 1;
 	smp->tok = calloc(n * MG_FP_TOKENS_PER_SIGNAL + 1, sizeof(*smp->tok));
-	if (!smp->tok) {
-		mg_sensor_free(s);
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
+	if (!smp->tok)
+		rc = -1;
+	for (size_t i = 0; smp->tok && i < n; i++) {
 		enum mg_signal sig;
 		const char *v;
 		uint64_t at;
@@ -130,15 +126,15 @@ static int extract(struct sample *smp, const struct mg_config *cfg, struct mg_ev
 		for (size_t j = 0; j < k; j++)
 			smp->tok[smp->ntok++] = (struct tok){h[j], at - first};
 	}
-	qsort(smp->tok, smp->ntok, sizeof(*smp->tok), cmp_tok);
+	if (smp->tok)
+		qsort(smp->tok, smp->ntok, sizeof(*smp->tok), cmp_tok);
 	mg_sensor_finish(s, NULL);
-	mg_sensor_free(s);
-	if (!id) {
+	if (mg_sensor_reset(s) < 0)
+		return -ENOMEM;
+	if (rc == 1)
 		fprintf(stderr, "mudguard-fingerprint: warning: %s: no device %s in the capture\n",
 			smp->path, smp->name);
-		return 1;
-	}
-	return 0;
+	return rc;
 }
 
 /* Reads LABELS.tsv; a bad line is reported and skipped. Returns the number of
@@ -224,9 +220,21 @@ static int load_set(const char *file, const char *config, struct set *set)
 		fprintf(stderr, "mudguard-fingerprint: %s\n", err);
 		return -1;
 	}
+	/* one sensor for all captures: nDPI and the registries load once */
+	struct mg_sensor *s;
+	if (mg_sensor_new(&s, &cfg, ev, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mudguard-fingerprint: %s\n", err);
+		mg_events_close(ev);
+		return -1;
+	}
 	size_t kept = 0;
 	for (size_t i = 0; i < set->n; i++) {
-		int rc = extract(&set->s[i], &cfg, ev);
+		int rc = s ? extract(&set->s[i], s) : -ENOMEM;
+		if (rc == -ENOMEM && s) {
+			fprintf(stderr, "mudguard-fingerprint: out of memory\n");
+			mg_sensor_free(s);
+			s = NULL;
+		}
 		if (rc < 0)
 			bad++;
 		if (rc == 0)
@@ -235,6 +243,7 @@ static int load_set(const char *file, const char *config, struct set *set)
 			sample_free(&set->s[i]);
 	}
 	set->n = kept;
+	mg_sensor_free(s);
 	mg_events_close(ev);
 	if (bad)
 		fprintf(stderr, "mudguard-fingerprint: %d line(s) of %s skipped\n", bad, file);
@@ -294,15 +303,6 @@ out:
 	return rc;
 }
 
-/* splitmix64: folds are reproducible from the seed */
-static uint64_t next_rand(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* Stratified folds: each label's captures shuffled, then dealt round-robin. */
 static void assign_folds(struct set *set, int folds, uint64_t seed)
 {
@@ -321,7 +321,7 @@ static void assign_folds(struct set *set, int folds, uint64_t seed)
 				done[j] = true;
 			}
 		for (size_t j = k; j > 1; j--) {
-			size_t r = (size_t)(next_rand(&seed) % j);
+			size_t r = (size_t)(mg_splitmix64(&seed) % j);
 			size_t t = idx[j - 1];
 			idx[j - 1] = idx[r];
 			idx[r] = t;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "../capture/source.h"
+#include "splitmix.h"
 
 /* ---- deterministic randomness (splitmix64) ---- */
 
@@ -30,10 +31,7 @@ static uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return mg_splitmix64(&rng_state);
 }
 
 static uint32_t rnd_range(uint32_t lo, uint32_t hi) /* inclusive */

@@ -169,6 +169,14 @@ static void test_errors_name_place(void **state)
 	assert_null(parse("{\"x\": 1}", &msgs));
 	assert_true(has(&msgs, "not a MUD file"));
 
+	/* a match container of the wrong type is an error, not an empty match */
+	static const char eth5[] =
+		"{\"ietf-mud:mud\": {\"mud-url\": \"https://x.example/a\"},\n"
+		" \"ietf-access-control-list:acls\": {\"acl\": [{\"name\": \"a\", \"aces\": {\"ace\": [\n"
+		"  {\"name\": \"r\", \"matches\": {\"eth\": 5}, \"actions\": {\"forwarding\": \"accept\"}}]}}]}}\n";
+	assert_null(parse(eth5, &msgs));
+	assert_true(has(&msgs, "t.json:3:29: /ietf-access-control-list:acls/acl/0/aces/ace/0/matches/eth: must be an object"));
+
 	/* a policy naming an ACL that does not exist */
 	static const char missing[] =
 		"{\"ietf-mud:mud\": {\"mud-url\": \"https://x.example/a\",\n"
