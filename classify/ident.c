@@ -2,7 +2,6 @@
 #define _GNU_SOURCE /* FNM_CASEFOLD */
 #include "ident.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
@@ -10,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "banner.h"
 #include "hash.h"
+#include "linefile.h"
 
 static const char *const attr_names[MG_ATTR__COUNT] = {"vendor", "class", "model", "type"};
 
@@ -62,34 +61,6 @@ size_t mg_rules_count(const struct mg_rules *rs)
 	return rs ? rs->n : 0;
 }
 
-/* Next whitespace-separated token of *@s into @out; double quotes group (with
- * \" and \\ inside) and are removed. Returns 1, 0 at end of line or comment,
- * -1 for an unterminated quote. */
-static int next_token(const char **s, char *out, size_t len)
-{
-	const char *p = *s;
-	size_t o = 0;
-	int quoted = 0;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (!*p || *p == '#' || *p == '\n' || *p == '\r')
-		return 0;
-	for (; *p && (quoted || (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')); p++) {
-		if (*p == '"') {
-			quoted = !quoted;
-			continue;
-		}
-		if (quoted && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
-			p++;
-		if (o + 1 < len)
-			out[o++] = *p;
-	}
-	out[o] = 0;
-	*s = p;
-	return quoted ? -1 : 1;
-}
-
 static int parse_rule(struct mg_rules *rs, const char *line, const char *file,
 		      const char *shown, unsigned lineno, char *err, size_t errlen)
 {
@@ -107,7 +78,7 @@ static int parse_rule(struct mg_rules *rs, const char *line, const char *file,
 		goto fail;                                                     \
 	} while (0)
 
-	if ((got = next_token(&p, tok, sizeof(tok))) <= 0)
+	if ((got = mg_next_token(&p, tok, sizeof(tok))) <= 0)
 		return got < 0 ? (snprintf(err, errlen, "%s:%u: unterminated quote", file, lineno),
 				  -EINVAL)
 			       : 0; /* blank or comment */
@@ -115,7 +86,7 @@ static int parse_rule(struct mg_rules *rs, const char *line, const char *file,
 	if (sig < 0)
 		RULE_ERR("unknown signal \"%s\" (see rules/README.md)", tok);
 	r.sig = (enum mg_signal)sig;
-	got = next_token(&p, tok, sizeof(tok));
+	got = mg_next_token(&p, tok, sizeof(tok));
 	if (got < 0)
 		RULE_ERR("unterminated quote");
 	if (!got)
@@ -123,7 +94,7 @@ static int parse_rule(struct mg_rules *rs, const char *line, const char *file,
 	if (!(r.pattern = strdup(tok)))
 		goto nomem;
 	int attrs = 0;
-	while ((got = next_token(&p, tok, sizeof(tok))) > 0) {
+	while ((got = mg_next_token(&p, tok, sizeof(tok))) > 0) {
 		char *eq = strchr(tok, '=');
 		if (!eq || eq == tok || !eq[1])
 			RULE_ERR("expected key=value, got \"%s\"", tok);
@@ -192,49 +163,19 @@ fail:
 	return rc;
 }
 
-/* @shown names the file in rule locations ("20-names.rules:12"). */
-static int load_stream(struct mg_rules *rs, FILE *f, const char *path, const char *shown,
-		       char *err, size_t errlen)
+static int rule_line(void *user, const char *line, const char *path, const char *shown,
+		     unsigned lineno, char *err, size_t errlen)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned lineno = 0;
-	int rc = 0;
-
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		if ((rc = parse_rule(rs, line, path, shown, lineno, err, errlen)) < 0)
-			break;
-	}
-	free(line);
-	return rc;
-}
-
-static int load_file(struct mg_rules *rs, const char *path, const char *shown, char *err,
-		     size_t errlen)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -errno;
-	}
-	int rc = load_stream(rs, f, path, shown, err, errlen);
-	fclose(f);
-	return rc;
+	return parse_rule(user, line, path, shown, lineno, err, errlen);
 }
 
 int mg_rules_load_mem(struct mg_rules **out, const char *name, const char *text, size_t len,
 		      char *err, size_t errlen)
 {
 	struct mg_rules *rs = calloc(1, sizeof(*rs));
-	FILE *f = len ? fmemopen((void *)(uintptr_t)text, len, "r") : NULL;
-	int rc = rs && (f || !len) ? 0 : -ENOMEM;
+	int rc = rs ? mg_lines_load_mem(name, text, len, rule_line, rs, err, errlen) : -ENOMEM;
 
 	*out = NULL;
-	if (!rc && f)
-		rc = load_stream(rs, f, name, name, err, errlen);
-	if (f)
-		fclose(f);
 	if (rc) {
 		mg_rules_free(rs);
 		return rc;
@@ -243,47 +184,12 @@ int mg_rules_load_mem(struct mg_rules **out, const char *name, const char *text,
 	return 0;
 }
 
-static int rules_file(const struct dirent *e)
-{
-	size_t n = strlen(e->d_name);
-	return e->d_name[0] != '.' && n > 6 && !strcmp(e->d_name + n - 6, ".rules");
-}
-
 int mg_rules_load(struct mg_rules **out, const char *path, char *err, size_t errlen)
 {
 	struct mg_rules *rs = calloc(1, sizeof(*rs));
-	struct stat st;
-	int rc = 0;
+	int rc = rs ? mg_lines_load(path, ".rules", rule_line, rs, err, errlen) : -ENOMEM;
 
 	*out = NULL;
-	if (!rs)
-		return -ENOMEM;
-	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		rc = -errno;
-	} else if (S_ISDIR(st.st_mode)) {
-		struct dirent **list;
-		int n = scandir(path, &list, rules_file, alphasort);
-		if (n < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			rc = -errno;
-		}
-		for (int i = 0; i < n; i++) {
-			char file[4096];
-			snprintf(file, sizeof(file), "%s/%s", path, list[i]->d_name);
-			if (!rc)
-				rc = load_file(rs, file, list[i]->d_name, err, errlen);
-			free(list[i]);
-		}
-		if (n >= 0)
-			free(list);
-		if (!rc && n == 0) {
-			snprintf(err, errlen, "%s: no *.rules files", path);
-			rc = -ENOENT;
-		}
-	} else {
-		rc = load_file(rs, path, path, err, errlen);
-	}
 	if (rc) {
 		mg_rules_free(rs);
 		return rc;

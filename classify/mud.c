@@ -237,6 +237,18 @@ static char *dup_str(struct ctx *c, const char *s)
 }
 
 /* The member @key of @o, or the first of its draft-era spellings. */
+/* A DNS name as the matcher compares it: lower case, no trailing dot. */
+static char *dup_name(struct ctx *c, const char *s)
+{
+	char *n = dup_str(c, s);
+	size_t len = n ? strlen(n) : 0;
+	if (len > 1 && n[len - 1] == '.')
+		n[len - 1] = 0;
+	for (size_t i = 0; i < len; i++)
+		n[i] = (char)tolower((unsigned char)n[i]);
+	return n;
+}
+
 static json_t *member(json_t *o, const char *key, const char *alt, const char **which)
 {
 	json_t *v = json_object_get(o, key);
@@ -419,9 +431,9 @@ static void parse_l3(struct ctx *c, json_t *m, const char *key, struct mg_mud_ac
 			if (!json_is_string(v) || !json_string_length(v))
 				problem(c, MG_MUD_ERROR, "must be a non-empty name");
 			else if (k[12] == 's')
-				ace->src_dnsname = dup_str(c, json_string_value(v));
+				ace->src_dnsname = dup_name(c, json_string_value(v));
 			else
-				ace->dst_dnsname = dup_str(c, json_string_value(v));
+				ace->dst_dnsname = dup_name(c, json_string_value(v));
 			pop(c);
 		} else if (!strcmp(k, "destination-ipv4-network") ||
 			   !strcmp(k, "destination-ipv6-network")) {
@@ -740,6 +752,8 @@ void mg_mud_free(struct mg_mud *m)
 		free(m->to_acl[i]);
 	free(m->from_acl);
 	free(m->to_acl);
+	free(m->pol[0]);
+	free(m->pol[1]);
 	for (size_t i = 0; i < m->n_acl; i++) {
 		for (size_t j = 0; j < m->acl[i].n; j++)
 			free_ace(&m->acl[i].ace[j]);
@@ -863,12 +877,18 @@ int mg_mud_parse(struct mg_mud **out, const char *name, const char *text, size_t
 		}
 		pop(&c);
 	}
-	/* every policy names an ACL that exists */
+	/* every policy names an ACL that exists; the matcher gets them resolved */
 	for (int dir = 0; dir < 2 && json_is_object(mud); dir++) {
 		char **names = dir ? m->to_acl : m->from_acl;
 		size_t n = dir ? m->n_to : m->n_from;
+		if (!(m->pol[dir] = calloc(n + 1, sizeof(*m->pol[dir])))) {
+			c.nomem = 1;
+			break;
+		}
 		for (size_t i = 0; i < n; i++)
-			if (!mg_mud_acl_find(m, names[i])) {
+			if ((m->pol[dir][m->npol[dir]] = mg_mud_acl_find(m, names[i])))
+				m->npol[dir]++;
+			else {
 				push_key(&c, "ietf-mud:mud");
 				push_key(&c, dir ? "to-device-policy" : "from-device-policy");
 				problem(&c, MG_MUD_ERROR, "ACL \"%s\" is not defined", names[i]);

@@ -62,6 +62,9 @@ struct mg_mud {
 	size_t n_from, n_to;
 	struct mg_mud_acl *acl;
 	size_t n_acl;
+	/* compiled: the ACLs of from-device [0] and to-device [1] policy, in order */
+	const struct mg_mud_acl **pol[2];
+	size_t npol[2];
 };
 
 enum mg_mud_severity { MG_MUD_ERROR, MG_MUD_WARNING };
