@@ -267,10 +267,15 @@ static void mdns_rr(const struct mg_dns_rr *rr, void *user)
 	}
 }
 
+#define DNS_CHAIN_MAX 8 /* CNAME owners remembered per response */
+
 struct dns_ctx {
 	struct ctx *c;
 	char qname[MG_DNS_NAME_MAX];
 	bool response;
+	/* the CNAME chain so far: an address answers every name on it */
+	char chain[DNS_CHAIN_MAX][MG_DNS_NAME_MAX];
+	unsigned nchain;
 };
 
 static void lower(char *s)
@@ -296,14 +301,24 @@ static void dns_rr(const struct mg_dns_rr *rr, void *user)
 	if (!d->response || rr->section != MG_DNS_AN || !d->c->ops->dns_answer)
 		return;
 	struct mg_addr a;
+	if (rr->type == MG_DNS_CNAME && strcmp(name, d->qname) && d->nchain < DNS_CHAIN_MAX) {
+		memcpy(d->chain[d->nchain++], name, sizeof(name));
+		return;
+	}
 	if (rr->type == MG_DNS_A && rr->rdlen == 4)
 		mg_addr_set_v4(&a, rr->rdata);
 	else if (rr->type == MG_DNS_AAAA && rr->rdlen == 16)
 		mg_addr_set_v6(&a, rr->rdata);
 	else
 		return;
-	/* what the device asked for, even when the answer came through CNAMEs */
-	d->c->ops->dns_answer(d->c->user, 1, d->qname[0] ? d->qname : name, &a, rr->ttl);
+	/* what the device asked for first, then every name the answer came
+	 * through: a MUD profile may name the CDN's name or the vendor's */
+	const char *q = d->qname[0] ? d->qname : name;
+	d->c->ops->dns_answer(d->c->user, 1, q, &a, rr->ttl);
+	for (unsigned i = 0; i < d->nchain; i++)
+		d->c->ops->dns_answer(d->c->user, 1, d->chain[i], &a, rr->ttl);
+	if (strcmp(name, q))
+		d->c->ops->dns_answer(d->c->user, 1, name, &a, rr->ttl);
 }
 
 static void nbns_rr(const struct mg_dns_rr *rr, void *user)

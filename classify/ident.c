@@ -218,6 +218,7 @@ struct dns_entry {
 	struct mg_addr a;
 	char *name;
 	uint64_t expires_us;
+	uint64_t seen_us; /* last answered */
 };
 
 struct mg_ident {
@@ -679,35 +680,47 @@ void mg_ident_dns_add(struct mg_ident *id, const char *name, const struct mg_add
 	uint64_t exp = now_us + (uint64_t)ttl * 1000000u;
 	size_t slot = id->ndns, oldest = 0;
 
+	/* one entry per (address, name): a CDN address answers many names */
 	for (size_t i = 0; i < id->ndns; i++) {
-		if (!memcmp(&id->dns[i].a, a, sizeof(*a))) {
-			slot = i;
-			break;
+		if (!memcmp(&id->dns[i].a, a, sizeof(*a)) && !strcmp(id->dns[i].name, name)) {
+			if (exp > id->dns[i].expires_us)
+				id->dns[i].expires_us = exp;
+			id->dns[i].seen_us = now_us;
+			return;
 		}
 		if (id->dns[i].expires_us < id->dns[oldest].expires_us)
 			oldest = i;
 	}
-	if (slot == id->ndns) {
-		if (!id->dns && !(id->dns = calloc(MG_IDENT_MAX_DNS, sizeof(*id->dns))))
-			return;
-		if (id->ndns == MG_IDENT_MAX_DNS)
-			slot = oldest; /* full: the entry that expires first goes */
-		else
-			id->ndns++;
-	}
-	char *n = strdup(name);
-	if (!n)
+	char *n;
+	if ((!id->dns && !(id->dns = calloc(MG_IDENT_MAX_DNS, sizeof(*id->dns)))) ||
+	    !(n = strdup(name)))
 		return;
+	if (id->ndns == MG_IDENT_MAX_DNS)
+		slot = oldest; /* full: the entry that expires first goes */
+	else
+		id->ndns++;
 	free(id->dns[slot].name);
-	id->dns[slot] = (struct dns_entry){*a, n, exp};
+	id->dns[slot] = (struct dns_entry){*a, n, exp, now_us};
 }
 
 const char *mg_ident_dns_name(const struct mg_ident *id, const struct mg_addr *a, uint64_t now_us)
 {
+	const struct dns_entry *best = NULL;
 	for (size_t i = 0; i < id->ndns; i++)
-		if (!memcmp(&id->dns[i].a, a, sizeof(*a)) && id->dns[i].expires_us >= now_us)
-			return id->dns[i].name;
-	return NULL;
+		if (!memcmp(&id->dns[i].a, a, sizeof(*a)) && id->dns[i].expires_us >= now_us &&
+		    (!best || id->dns[i].seen_us > best->seen_us))
+			best = &id->dns[i]; /* latest; in one answer the name asked comes first */
+	return best ? best->name : NULL;
+}
+
+bool mg_ident_dns_has(const struct mg_ident *id, const char *name, const struct mg_addr *a,
+		      uint64_t now_us, uint64_t grace_us)
+{
+	for (size_t i = 0; i < id->ndns; i++)
+		if (!memcmp(&id->dns[i].a, a, sizeof(*a)) &&
+		    id->dns[i].expires_us + grace_us >= now_us && !strcasecmp(id->dns[i].name, name))
+			return true;
+	return false;
 }
 
 size_t mg_ident_dns_count(const struct mg_ident *id, uint64_t now_us)

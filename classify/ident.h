@@ -62,7 +62,7 @@ struct mg_ident_cfg {
 };
 
 #define MG_IDENT_MAX_SOFTWARE 16
-#define MG_IDENT_MAX_DNS 256
+#define MG_IDENT_MAX_DNS 512 /* (address, name) pairs per device */
 
 struct mg_ident;
 /* @cfg must outlive the result. Returns NULL on ENOMEM. */
@@ -114,8 +114,14 @@ size_t mg_ident_software(const struct mg_ident *id, const struct mg_software **o
 /* Passive DNS: @name resolved to @a for @ttl seconds from @now_us. */
 void mg_ident_dns_add(struct mg_ident *id, const char *name, const struct mg_addr *a,
 		      uint32_t ttl, uint64_t now_us);
-/* The name @a was last resolved from and still valid at @now_us, or NULL. */
+/* The name @a was last answered for (of one answer, the name the device
+ * asked) among entries still valid at @now_us, or NULL. */
 const char *mg_ident_dns_name(const struct mg_ident *id, const struct mg_addr *a, uint64_t now_us);
+/* Was the device answered @a for @name (any case), valid until at least
+ * @now_us - @grace_us? CNAME chains are followed at extraction: every name
+ * on the chain is an entry. */
+bool mg_ident_dns_has(const struct mg_ident *id, const char *name, const struct mg_addr *a,
+		      uint64_t now_us, uint64_t grace_us);
 /* Entries still valid at @now_us. */
 size_t mg_ident_dns_count(const struct mg_ident *id, uint64_t now_us);
 

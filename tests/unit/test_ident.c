@@ -174,6 +174,13 @@ static void test_passive_dns(void **state)
 	assert_int_equal(mg_ident_dns_count(id, 30000000), 1);
 	mg_ident_dns_add(id, "other.example.com", &a, 60, 40000000); /* re-resolved */
 	assert_string_equal(mg_ident_dns_name(id, &a, 41000000), "other.example.com");
+	/* both names stay answered for the address (CDNs share addresses) */
+	assert_true(mg_ident_dns_has(id, "API.example.com", &a, 41000000, 0));
+	assert_true(mg_ident_dns_has(id, "other.example.com", &a, 41000000, 0));
+	assert_false(mg_ident_dns_has(id, "third.example.com", &a, 41000000, 0));
+	/* past its TTL only within the grace period */
+	assert_false(mg_ident_dns_has(id, "v6.example.com", &b, 30000000, 0));
+	assert_true(mg_ident_dns_has(id, "v6.example.com", &b, 30000000, 20000000));
 	char name[32];
 	for (int i = 0; i < MG_IDENT_MAX_DNS + 10; i++) { /* full: the soonest to expire goes */
 		struct mg_addr x;
