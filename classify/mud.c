@@ -908,3 +908,162 @@ int mg_mud_parse(struct mg_mud **out, const char *name, const char *text, size_t
 	*out = m;
 	return 0;
 }
+
+/* ---- writing ---- */
+
+static int set_new(json_t *o, const char *k, json_t *v)
+{
+	return v ? json_object_set_new(o, k, v) : -1;
+}
+
+static json_t *port_json(const struct mg_mud_ports *p)
+{
+	static const char *const ops[] = {"eq", "eq", "neq", "lte", "gte"};
+	if (p->op == MG_PORT_RANGE)
+		return json_pack("{s:i,s:i}", "lower-port", p->lo, "upper-port", p->hi);
+	return json_pack("{s:s,s:i}", "operator", ops[p->op < 5 ? p->op : 1], "port", p->lo);
+}
+
+static json_t *ace_json(const struct mg_mud_ace *a)
+{
+	static const char *const actions[] = {"accept", "drop", "reject"};
+	json_t *ace = json_object(), *m = json_object();
+	char buf[80], ip[64];
+	int rc = 0;
+
+	if (!ace || !m)
+		goto fail;
+	rc |= set_new(ace, "name", json_string(a->name ? a->name : "ace"));
+	if (a->ethertype >= 0)
+		rc |= set_new(m, "eth", json_pack("{s:i}", "ethertype", a->ethertype));
+	bool icmp = a->icmp_type >= 0 || a->icmp_code >= 0;
+	if (a->family) {
+		json_t *l3 = json_object();
+		rc |= set_new(m, a->family == 4 ? "ipv4" : "ipv6", l3);
+		if (a->proto >= 0)
+			rc |= set_new(l3, "protocol", json_integer(a->proto));
+		if (a->src_dnsname)
+			rc |= set_new(l3, "ietf-acldns:src-dnsname", json_string(a->src_dnsname));
+		if (a->dst_dnsname)
+			rc |= set_new(l3, "ietf-acldns:dst-dnsname", json_string(a->dst_dnsname));
+		for (int side = 0; l3 && side < 2; side++) {
+			const struct mg_mud_net *n = side ? &a->dst_net : &a->src_net;
+			if (!n->set)
+				continue;
+			snprintf(buf, sizeof(buf), "%s/%u", mg_addr_str(&n->a, ip, sizeof(ip)),
+				 a->family == 4 ? n->len - 96 : n->len);
+			snprintf(ip, sizeof(ip), "%s-ipv%u-network", side ? "destination" : "source",
+				 a->family);
+			rc |= set_new(l3, ip, json_string(buf));
+		}
+	}
+	if (a->proto == 6 || a->proto == 17) {
+		json_t *l4 = json_object();
+		rc |= set_new(m, a->proto == 6 ? "tcp" : "udp", l4);
+		if (a->sport.op != MG_PORT_ANY)
+			rc |= set_new(l4, "source-port", port_json(&a->sport));
+		if (a->dport.op != MG_PORT_ANY)
+			rc |= set_new(l4, "destination-port", port_json(&a->dport));
+		if (a->proto == 6 && a->initiated != MG_INIT_ANY)
+			rc |= set_new(l4, "ietf-mud:direction-initiated",
+				      json_string(a->initiated == MG_INIT_FROM_DEVICE ? "from-device"
+										: "to-device"));
+	} else if (icmp) {
+		json_t *ic = json_object();
+		rc |= set_new(m, "icmp", ic);
+		if (a->icmp_type >= 0)
+			rc |= set_new(ic, "type", json_integer(a->icmp_type));
+		if (a->icmp_code >= 0)
+			rc |= set_new(ic, "code", json_integer(a->icmp_code));
+	}
+	if (a->local_networks || a->same_manufacturer || a->my_controller || a->manufacturer ||
+	    a->model || a->controller) {
+		json_t *mm = json_object();
+		rc |= set_new(m, "ietf-mud:mud", mm);
+		if (a->local_networks)
+			rc |= set_new(mm, "local-networks", json_pack("[n]"));
+		if (a->same_manufacturer)
+			rc |= set_new(mm, "same-manufacturer", json_pack("[n]"));
+		if (a->my_controller)
+			rc |= set_new(mm, "my-controller", json_pack("[n]"));
+		if (a->manufacturer)
+			rc |= set_new(mm, "manufacturer", json_string(a->manufacturer));
+		if (a->model)
+			rc |= set_new(mm, "model", json_string(a->model));
+		if (a->controller)
+			rc |= set_new(mm, "controller", json_string(a->controller));
+	}
+	rc |= json_object_set(ace, "matches", m);
+	rc |= set_new(ace, "actions",
+		      json_pack("{s:s}", "forwarding", actions[a->action <= 2 ? a->action : 1]));
+	json_decref(m);
+	if (rc)
+		goto fail_ace;
+	return ace;
+fail:
+	json_decref(m);
+fail_ace:
+	json_decref(ace);
+	return NULL;
+}
+
+static json_t *policy_json(char **names, size_t n)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < n; i++)
+		if (json_array_append_new(list, json_pack("{s:s}", "name", names[i]))) {
+			json_decref(list);
+			return NULL;
+		}
+	return list ? json_pack("{s:{s:o}}", "access-lists", "access-list", list) : NULL;
+}
+
+int mg_mud_write(FILE *out, const struct mg_mud *m)
+{
+	json_t *root = json_object(), *mud = json_object(), *acls = json_array();
+	int rc = 0;
+
+	if (!root || !mud || !acls) {
+		json_decref(root);
+		json_decref(mud);
+		json_decref(acls);
+		return -ENOMEM;
+	}
+	rc |= json_object_set_new(root, "ietf-mud:mud", mud);
+	rc |= set_new(mud, "mud-version", json_integer(m->version ? m->version : 1));
+	rc |= set_new(mud, "mud-url", json_string(m->url ? m->url : ""));
+	if (m->last_update)
+		rc |= set_new(mud, "last-update", json_string(m->last_update));
+	if (m->signature)
+		rc |= set_new(mud, "mud-signature", json_string(m->signature));
+	rc |= set_new(mud, "cache-validity", json_integer(m->cache_validity_h ? m->cache_validity_h : 48));
+	rc |= set_new(mud, "is-supported", json_boolean(m->is_supported));
+	if (m->systeminfo)
+		rc |= set_new(mud, "systeminfo", json_string(m->systeminfo));
+	if (m->mfg_name)
+		rc |= set_new(mud, "mfg-name", json_string(m->mfg_name));
+	if (m->model_name)
+		rc |= set_new(mud, "model-name", json_string(m->model_name));
+	rc |= set_new(mud, "from-device-policy", policy_json(m->from_acl, m->n_from));
+	rc |= set_new(mud, "to-device-policy", policy_json(m->to_acl, m->n_to));
+	for (size_t i = 0; i < m->n_acl; i++) {
+		const struct mg_mud_acl *acl = &m->acl[i];
+		json_t *aces = json_array();
+		for (size_t j = 0; aces && j < acl->n; j++)
+			rc |= json_array_append_new(aces, ace_json(&acl->ace[j]));
+		rc |= json_array_append_new(
+			acls, aces ? json_pack("{s:s,s:s,s:{s:o}}", "name", acl->name ? acl->name : "",
+					       "type", acl->type ? acl->type : "ipv4-acl-type", "aces",
+					       "ace", aces)
+				   : NULL);
+	}
+	rc |= set_new(root, "ietf-access-control-list:acls", json_pack("{s:o}", "acl", acls));
+	if (!rc)
+		rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ? -EIO : 0;
+	else
+		rc = -ENOMEM;
+	if (!rc && fputc('\n', out) == EOF)
+		rc = -EIO;
+	json_decref(root);
+	return rc;
+}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../capture/decode.h"
 
@@ -77,6 +78,11 @@ typedef void (*mg_mud_report)(enum mg_mud_severity sev, const char *msg, void *u
 int mg_mud_parse(struct mg_mud **out, const char *name, const char *text, size_t len,
 		 mg_mud_report report, void *user);
 void mg_mud_free(struct mg_mud *m);
+
+/* Writes @m as an RFC 8520 MUD file (ietf-mud, RFC 8519 ACLs with the acldns
+ * and MUD match augmentations); entries whose family is 0 carry no L3 match.
+ * Returns 0, -ENOMEM or -EIO. */
+int mg_mud_write(FILE *out, const struct mg_mud *m);
 
 /* The ACL named @name, or NULL. */
 const struct mg_mud_acl *mg_mud_acl_find(const struct mg_mud *m, const char *name);

@@ -31,6 +31,14 @@ struct mg_config {
 	char p0f_db[1024];	 /* p0f signature database, "" = no OS labels */
 	char fingerprints[1024]; /* learned model, "" = none */
 	uint32_t max_signals, hysteresis, min_score, report_delta; /* the last three in percent */
+	/* [mud] */
+	bool mud_enabled;
+	char mud_repository[1024], mud_rules[1024];
+	bool mud_fetch;
+	char mud_trust_anchors[1024], mud_ca_file[1024], mud_connect_to[512];
+	bool mud_require_signature, mud_check_time, mud_allow_infrastructure, mud_quarantine;
+	uint32_t mud_max_bytes, mud_fetch_timeout, mud_max_redirects, mud_retry;
+	uint32_t mud_dns_grace, mud_violations_per_minute, mud_max_distinct;
 	/* [output] */
 	char events[1024];
 	bool flows;

@@ -14,10 +14,27 @@
 #include "../classify/ident.h"
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
+#include "sensor_mud.h"
 
 #define PENDING_MAX 64 /* new devices awaiting their `device` event in one packet */
 #define TRAFFIC_PKTS 16 /* first packets of a device that become traffic.packet features */
 #define EVIDENCE_MAX 8	/* evidence entries in an `identity` event */
+
+/* What the sensor keeps per device (mg_device.user). */
+struct devx {
+	struct mg_ident *id;
+	struct mg_smud_dev mud;
+};
+
+static struct mg_ident *ID(const struct mg_device *d)
+{
+	return d && d->user ? ((struct devx *)d->user)->id : NULL;
+}
+
+static struct mg_smud_dev *MUD(const struct mg_device *d)
+{
+	return d && d->user ? &((struct devx *)d->user)->mud : NULL;
+}
 
 struct mg_sensor {
 	struct mg_config cfg;
@@ -31,6 +48,9 @@ struct mg_sensor {
 	struct mg_p0f *p0f;
 	struct mg_fpmodel *model;
 	struct mg_ident_cfg icfg;
+	struct mg_smud *mud; /* NULL: [mud] enabled = no */
+	mg_sensor_flow_cb flow_cb;
+	void *flow_user;
 
 	/* Per-run state from here to the end: mg_sensor_reset zeroes it. */
 	uint64_t now_us, stats_next_us, dev_expire_next_us;
@@ -187,7 +207,7 @@ static void ev_fingerprint(struct mg_sensor *s, struct mg_ident *id)
 static void emit_identity(struct mg_sensor *s, struct mg_device *d)
 {
 	struct mg_events *e = s->ev;
-	struct mg_ident *id = d->user;
+	struct mg_ident *id = ID(d);
 	struct mg_ident_use use[EVIDENCE_MAX];
 	size_t n = mg_ident_used(id, use, EVIDENCE_MAX);
 
@@ -218,22 +238,212 @@ static void emit_identity(struct mg_sensor *s, struct mg_device *d)
 	mg_ev_emit(e);
 }
 
+/* ---- MUD: bindings and violations ---- */
+
+static void ev_profile(struct mg_events *e, const struct mg_mudprof *p)
+{
+	mg_ev_obj(e, "profile");
+	mg_ev_str(e, "origin", p->origin);
+	mg_ev_str(e, "signature", p->signature[0] ? p->signature : NULL);
+	if (p->mud) {
+		const struct mg_mud *m = p->mud;
+		size_t n[2] = {0, 0};
+		for (int dir = 0; dir < 2; dir++)
+			for (size_t i = 0; i < m->npol[dir]; i++)
+				n[dir] += m->pol[dir][i]->n;
+		mg_ev_str(e, "systeminfo", m->systeminfo);
+		mg_ev_str(e, "mfg_name", m->mfg_name);
+		mg_ev_str(e, "model_name", m->model_name);
+		mg_ev_str(e, "last_update", m->last_update);
+		mg_ev_u64(e, "cache_validity_hours", m->cache_validity_h);
+		mg_ev_u64(e, "from_device_entries", n[0]);
+		mg_ev_u64(e, "to_device_entries", n[1]);
+		mg_ev_u64(e, "warnings", p->warnings);
+		if (p->warnings)
+			mg_ev_str(e, "first_warning", p->warning);
+	}
+	if (p->error[0])
+		mg_ev_str(e, "error", p->error);
+	mg_ev_close(e);
+}
+
+static void emit_binding(struct mg_sensor *s, struct mg_device *d, const char *url,
+			 const char *source, const char *rejected)
+{
+	struct mg_events *e = s->ev;
+	const struct mg_smud_dev *md = MUD(d);
+
+	flush_pending(s);
+	mg_ev_begin(e, "mud_binding", s->now_us);
+	mg_ev_mac(e, "mac", d->mac);
+	mg_ev_str(e, "mud_url", url);
+	mg_ev_str(e, "source", source);
+	if (rejected) {
+		mg_ev_str(e, "status", "rejected");
+		mg_ev_str(e, "reason", rejected);
+	} else if (!md->prof) {
+		mg_ev_str(e, "status", "no_profile");
+		mg_ev_str(e, "reason", "the profile cache is full");
+	} else {
+		mg_ev_str(e, "status", md->prof->mud ? "bound" : "no_profile");
+		if (!md->prof->mud)
+			mg_ev_str(e, "reason", md->prof->error);
+		ev_profile(e, md->prof);
+	}
+	mg_ev_emit(e);
+}
+
+static void mud_bind_url(struct mg_sensor *s, struct mg_device *d, enum mg_signal sig,
+			 const char *url)
+{
+	char why[160];
+	const char *source = sig == MG_SIG_DHCP_MUD_URL	   ? "dhcp"
+			     : sig == MG_SIG_DHCP6_MUD_URL ? "dhcp6"
+							   : "lldp";
+
+	if (!s->mud || !MUD(d))
+		return;
+	switch (mg_smud_bind_url(s->mud, MUD(d), url, source, s->now_us, why, sizeof(why))) {
+	case MG_SMUD_BOUND:
+		emit_binding(s, d, url, source, NULL);
+		break;
+	case MG_SMUD_REJECTED:
+		emit_binding(s, d, url, source, why);
+		break;
+	case MG_SMUD_SAME:
+		break;
+	}
+}
+
+static void mud_bind_rules(struct mg_sensor *s, struct mg_device *d)
+{
+	struct mg_identity idt;
+
+	if (!s->mud || !MUD(d) || MUD(d)->by_device)
+		return;
+	mg_ident_get(ID(d), &idt);
+	const char *attrs[4] = {idt.value[MG_ATTR_VENDOR], idt.value[MG_ATTR_CLASS],
+				idt.value[MG_ATTR_MODEL], idt.value[MG_ATTR_TYPE]};
+	if (mg_smud_bind_rules(s->mud, MUD(d), d->mac, attrs, s->now_us) == MG_SMUD_BOUND)
+		emit_binding(s, d, MUD(d)->url, MUD(d)->source, NULL);
+}
+
+static void ev_mud_summary(struct mg_sensor *s, const struct mg_smud_dev *md)
+{
+	struct mg_events *e = s->ev;
+
+	mg_ev_obj(e, "mud");
+	mg_ev_str(e, "url", md->url);
+	mg_ev_str(e, "source", md->source);
+	mg_ev_str(e, "status", md->prof && md->prof->mud ? "bound" : "no_profile");
+	mg_ev_u64(e, "flows_checked", md->checked);
+	mg_ev_u64(e, "violating_flows", md->violations);
+	mg_ev_u64(e, "distinct_violations", md->nkeys);
+	mg_ev_u64(e, "violation_events", md->events);
+	mg_ev_u64(e, "suppressed", md->suppressed);
+	mg_ev_close(e);
+}
+
+static void emit_violation(struct mg_sensor *s, struct mg_device *d, const struct mg_flow *f,
+			   const struct mg_mud_flow *mf, const struct mg_smud_result *r)
+{
+	struct mg_events *e = s->ev;
+	const struct mg_smud_dev *md = MUD(d);
+	const struct mg_mud_verdict *v = &r->v;
+	char name[32];
+
+	flush_pending(s);
+	mg_ev_begin(e, "mud_violation", s->now_us);
+	mg_ev_mac(e, "mac", d->mac);
+	mg_ev_u64(e, "flow_id", f->id);
+	ev_addr(e, "src_ip", &f->cli);
+	if (f->proto == 6 || f->proto == 17)
+		mg_ev_u64(e, "src_port", f->cli_port);
+	ev_addr(e, "dest_ip", &f->srv);
+	if (f->proto == 6 || f->proto == 17)
+		mg_ev_u64(e, "dest_port", f->srv_port);
+	mg_ev_str(e, "proto", proto_name(f->proto, name, sizeof(name)));
+	if (mf->icmp_type >= 0) {
+		mg_ev_u64(e, "icmp_type", (uint64_t)mf->icmp_type);
+		mg_ev_u64(e, "icmp_code", (uint64_t)mf->icmp_code);
+	}
+	mg_ev_str(e, "direction", mf->from_device ? "from-device" : "to-device");
+	mg_ev_str(e, "peer_name", r->peer_name);
+	mg_ev_str(e, "mud_url", md->url);
+	mg_ev_str(e, "binding", md->source);
+	mg_ev_str(e, "reason", v->denied_by_entry ? "denied by an entry" : "no entry matched");
+	mg_ev_str(e, "why", v->why);
+	if (v->ace) {
+		mg_ev_obj(e, v->denied_by_entry ? "entry" : "closest");
+		mg_ev_str(e, "acl", v->acl->name);
+		mg_ev_str(e, "ace", v->ace->name);
+		if (!v->denied_by_entry)
+			mg_ev_u64(e, "mismatches", v->mismatches);
+		mg_ev_close(e);
+	}
+	mg_ev_u64(e, "distinct", r->distinct);
+	mg_ev_str(e, "verdict", r->quarantine ? "quarantine" : "alert");
+	mg_ev_emit(e);
+}
+
+/* A new flow: each end that is a bound device checks it against its profile. */
+static void mud_flow(struct mg_sensor *s, const struct mg_flow *f, const struct mg_pkt *p,
+		     struct mg_device *cli, struct mg_device *srv)
+{
+	for (int end = 0; end < 2; end++) {
+		struct mg_device *d = end ? srv : cli, *other = end ? cli : srv;
+		struct mg_smud_dev *md = MUD(d);
+		if (!md || (!md->url && !s->flow_cb))
+			continue;
+		struct mg_mud_flow mf = {
+			.from_device = end == 0,
+			.dev = end ? f->srv : f->cli,
+			.peer = end ? f->cli : f->srv,
+			.dev_port = end ? f->srv_port : f->cli_port,
+			.peer_port = end ? f->cli_port : f->srv_port,
+			.proto = f->proto,
+			.icmp_type = f->proto == 1 || f->proto == 58 ? p->icmp_type : -1,
+			.icmp_code = f->proto == 1 || f->proto == 58 ? p->icmp_code : -1,
+			.ethertype = p->ip_version == 4 ? 0x0800 : 0x86dd,
+		};
+		if (s->flow_cb)
+			s->flow_cb(s->flow_user, d->mac, &mf,
+				   mg_ident_dns_name(ID(d), &mf.peer, s->now_us),
+				   mg_devtab_is_local(s->devs, &mf.peer));
+		if (!s->mud || !md->url)
+			continue;
+		if (mg_smud_refreshed(s->mud, md, s->now_us))
+			emit_binding(s, d, md->url, md->source, NULL);
+		/* a local peer's own MUD URL, for manufacturer and model matches */
+		const char *peer_url = MUD(other) && mg_devtab_is_local(s->devs, &mf.peer)
+					       ? MUD(other)->url
+					       : NULL;
+		struct mg_smud_result r;
+		if (mg_smud_check(s->mud, md, ID(d), peer_url, &mf, s->now_us, &r) && r.emit)
+			emit_violation(s, d, f, &mf, &r);
+	}
+}
+
 /* Re-scores devices that got new evidence; news becomes an `identity` event. */
 static void flush_dirty(struct mg_sensor *s)
 {
 	for (unsigned i = 0; i < 2; i++) {
 		struct mg_device *d = s->dirty[i];
 		s->dirty[i] = NULL;
-		if (d && d->user && mg_ident_update(d->user, s->now_us - d->first_us))
+		if (d && ID(d) && mg_ident_update(ID(d), s->now_us - d->first_us)) {
 			emit_identity(s, d);
+			mud_bind_rules(s, d);
+		}
 	}
 }
 
 static void add_signal(struct mg_sensor *s, struct mg_device *d, enum mg_signal sig,
 		       const char *value)
 {
-	if (!d || !d->user || mg_ident_add(d->user, sig, value, s->now_us) != 1)
+	if (!ID(d) || mg_ident_add(ID(d), sig, value, s->now_us) != 1)
 		return;
+	if (sig == MG_SIG_DHCP_MUD_URL || sig == MG_SIG_DHCP6_MUD_URL || sig == MG_SIG_LLDP_MUD_URL)
+		mud_bind_url(s, d, sig, value);
 	if (s->dirty[0] == d || s->dirty[1] == d)
 		return;
 	if (s->dirty[0] && s->dirty[1])
@@ -264,8 +474,8 @@ static void on_dns_answer(void *user, int who, const char *name, const struct mg
 			  uint32_t ttl)
 {
 	struct pkt_devs *pd = user;
-	if (pd->dev[who] && pd->dev[who]->user)
-		mg_ident_dns_add(pd->dev[who]->user, name, a, ttl, pd->s->now_us);
+	if (ID(pd->dev[who]))
+		mg_ident_dns_add(ID(pd->dev[who]), name, a, ttl, pd->s->now_us);
 }
 
 static void on_malformed(void *user, enum mg_parser what)
@@ -397,8 +607,10 @@ static void emit_summary(struct mg_sensor *s, struct mg_device *d)
 	mg_ev_u64(e, "pkts_in", d->pkts_in);
 	mg_ev_u64(e, "bytes_out", d->bytes_out);
 	mg_ev_u64(e, "bytes_in", d->bytes_in);
-	if (d->user)
-		ev_ident_summary(s, d->user);
+	if (ID(d))
+		ev_ident_summary(s, ID(d));
+	if (MUD(d) && MUD(d)->url)
+		ev_mud_summary(s, MUD(d));
 	mg_ev_emit(e);
 }
 
@@ -421,8 +633,8 @@ static void print_summary_row(struct mg_sensor *s, struct mg_device *d)
 		used += (size_t)n;
 	}
 	struct mg_identity idt = {0};
-	if (d->user)
-		mg_ident_get(d->user, &idt);
+	if (ID(d))
+		mg_ident_get(ID(d), &idt);
 	const char *cls = idt.value[MG_ATTR_CLASS] ? idt.value[MG_ATTR_CLASS] : "-";
 	const char *what = idt.value[MG_ATTR_TYPE]    ? idt.value[MG_ATTR_TYPE]
 			   : idt.value[MG_ATTR_MODEL] ? idt.value[MG_ATTR_MODEL]
@@ -447,7 +659,11 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 		if (s->n_pending == PENDING_MAX)
 			flush_pending(s);
 		s->pending[s->n_pending++] = d;
-		d->user = mg_ident_new(&s->icfg);
+		d->user = calloc(1, sizeof(struct devx));
+		if (d->user && !(((struct devx *)d->user)->id = mg_ident_new(&s->icfg))) {
+			free(d->user);
+			d->user = NULL;
+		}
 		if (d->vendor)
 			add_signal(s, d, MG_SIG_OUI_VENDOR, d->vendor);
 		if (!d->randomized) {
@@ -469,13 +685,17 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 			if (s->dirty[i] == d)
 				s->dirty[i] = NULL;
 		/* last look, at its final age: a learned type may firm up without news */
-		if (d->user && mg_ident_update(d->user, s->now_us - d->first_us))
+		if (ID(d) && mg_ident_update(ID(d), s->now_us - d->first_us))
 			emit_identity(s, d);
 		if (s->summary)
 			print_summary_row(s, d);
 		emit_summary(s, d);
-		mg_ident_free(d->user);
-		d->user = NULL;
+		if (d->user) {
+			mg_ident_free(ID(d));
+			mg_smud_dev_clear(MUD(d));
+			free(d->user);
+			d->user = NULL;
+		}
 		break;
 	}
 }
@@ -613,6 +833,8 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 		.min_score = cfg->min_score / 100.0,
 		.report_delta = cfg->report_delta / 100.0,
 	};
+	if (cfg->mud_enabled && (rc = mg_smud_new(&s->mud, &s->cfg, s->local, err, errlen)) < 0)
+		goto out;
 	rc = -ENOMEM;
 	snprintf(err, errlen, "out of memory");
 	s->dpi = mg_dpi_new();
@@ -677,6 +899,19 @@ static void emit_stats(struct mg_sensor *s, bool final)
 			mg_ev_u64(e, mg_parser_name((enum mg_parser)i), s->malformed[i]);
 	mg_ev_close(e);
 	mg_ev_u64(e, "identity_events", s->identity_events);
+	if (s->mud) {
+		struct mg_smud_stats ms;
+		mg_smud_stats(s->mud, &ms);
+		mg_ev_obj(e, "mud");
+		mg_ev_u64(e, "bindings", ms.bound);
+		mg_ev_u64(e, "urls_rejected", ms.rejected);
+		mg_ev_u64(e, "flows_checked", ms.checked);
+		mg_ev_u64(e, "infrastructure_allowed", ms.implicit);
+		mg_ev_u64(e, "violating_flows", ms.violations);
+		mg_ev_u64(e, "violation_events", ms.events);
+		mg_ev_u64(e, "suppressed", ms.suppressed);
+		mg_ev_close(e);
+	}
 	mg_ev_obj(e, "devices");
 	mg_ev_u64(e, "active", ds.active);
 	mg_ev_u64(e, "created", ds.created);
@@ -841,6 +1076,8 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 			f->dpi_state = MG_DPI_SKIPPED;
 		else
 			s->dpi_active++;
+		if ((s->mud || s->flow_cb) && !p.frag_off)
+			mud_flow(s, f, &p, cli, srv);
 	}
 	if (f->dpi_state == MG_DPI_PENDING && !p.frag_off) {
 		int rc = mg_dpi_feed(s->dpi, &f->dpi, p.l3, p.l3_len, p.ts_us, &f->app_master,
@@ -891,6 +1128,8 @@ int mg_sensor_reset(struct mg_sensor *s)
 	mg_flowtab_free(s->flows);
 	mg_devtab_free(s->devs);
 	memset(&s->now_us, 0, sizeof(*s) - offsetof(struct mg_sensor, now_us));
+	if (s->mud)
+		mg_smud_reset(s->mud);
 	return make_tables(s);
 }
 
@@ -906,7 +1145,14 @@ void mg_sensor_free(struct mg_sensor *s)
 	mg_rules_free(s->rules);
 	mg_p0f_free(s->p0f);
 	mg_fpmodel_free(s->model);
+	mg_smud_free(s->mud);
 	free(s);
+}
+
+void mg_sensor_on_flow(struct mg_sensor *s, mg_sensor_flow_cb cb, void *user)
+{
+	s->flow_cb = cb;
+	s->flow_user = user;
 }
 
 const struct mg_ident *mg_sensor_ident(const struct mg_sensor *s, const uint8_t mac[6],
@@ -916,5 +1162,5 @@ const struct mg_ident *mg_sensor_ident(const struct mg_sensor *s, const uint8_t 
 	if (!d)
 		return NULL;
 	*first_us = d->first_us;
-	return d->user;
+	return ID(d);
 }

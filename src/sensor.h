@@ -6,6 +6,7 @@
 #ifndef MG_SENSOR_H
 #define MG_SENSOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -44,6 +45,15 @@ struct mg_ident;
  * or NULL; valid until the device ends. For tools that read evidence. */
 const struct mg_ident *mg_sensor_ident(const struct mg_sensor *s, const uint8_t mac[6],
 				       uint64_t *first_us);
+
+struct mg_mud_flow;
+/* Called for each new flow once per end that is a local device (its @mac),
+ * from that device's point of view, with the name the device was answered
+ * for the peer (or NULL) and whether the peer is in the local networks. */
+typedef void (*mg_sensor_flow_cb)(void *user, const uint8_t mac[6], const struct mg_mud_flow *f,
+				  const char *peer_name, bool peer_local);
+/* Sets (or with NULL clears) the flow observer; kept across mg_sensor_reset. */
+void mg_sensor_on_flow(struct mg_sensor *s, mg_sensor_flow_cb cb, void *user);
 
 /* After mg_sensor_finish: forgets all traffic, devices, counters and time, and
  * keeps what was loaded at start (nDPI, OUI registry, rules, p0f, model), so

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "sensor_mud.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../classify/hash.h"
+#include "../classify/mudrules.h"
+
+struct mg_smud {
+	const struct mg_config *cfg;
+	const struct mg_prefixes *local;
+	struct mg_mudstore *store;
+	struct mg_mudrules *rules;
+	struct mg_smud_stats st;
+};
+
+int mg_smud_new(struct mg_smud **out, const struct mg_config *cfg,
+		const struct mg_prefixes *local, char *err, size_t errlen)
+{
+	struct mg_smud *m = calloc(1, sizeof(*m));
+	struct mg_mudstore_cfg sc = {
+		.repository = cfg->mud_repository,
+		.fetch = cfg->mud_fetch,
+		.trust_anchors = cfg->mud_trust_anchors,
+		.require_signature = cfg->mud_require_signature,
+		.check_time = cfg->mud_check_time,
+		.max_bytes = cfg->mud_max_bytes,
+		.timeout_s = cfg->mud_fetch_timeout,
+		.max_redirects = cfg->mud_max_redirects,
+		.retry_s = cfg->mud_retry,
+		.ca_file = cfg->mud_ca_file,
+		.connect_to = cfg->mud_connect_to,
+	};
+	int rc;
+
+	*out = NULL;
+	if (!m)
+		return -ENOMEM;
+	m->cfg = cfg;
+	m->local = local;
+	if ((rc = mg_mudstore_new(&m->store, &sc, err, errlen)) < 0)
+		goto fail;
+	if (cfg->mud_rules[0] &&
+	    (rc = mg_mudrules_load(&m->rules, cfg->mud_rules, err, errlen)) < 0)
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	mg_smud_free(m);
+	return rc;
+}
+
+void mg_smud_free(struct mg_smud *m)
+{
+	if (!m)
+		return;
+	mg_mudstore_free(m->store);
+	mg_mudrules_free(m->rules);
+	free(m);
+}
+
+void mg_smud_dev_clear(struct mg_smud_dev *md)
+{
+	free(md->url);
+	free(md->keys);
+	memset(md, 0, sizeof(*md));
+}
+
+static enum mg_smud_bind bind(struct mg_smud *m, struct mg_smud_dev *md, const char *url,
+			      uint64_t now_us)
+{
+	char *u = strdup(url);
+	if (!u)
+		return MG_SMUD_SAME;
+	free(md->url);
+	md->url = u;
+	md->prof = mg_mudstore_get(m->store, url, now_us);
+	md->version = md->prof ? md->prof->version : 0;
+	m->st.bound++;
+	return MG_SMUD_BOUND;
+}
+
+enum mg_smud_bind mg_smud_bind_url(struct mg_smud *m, struct mg_smud_dev *md, const char *url,
+				   const char *source, uint64_t now_us, char *why, size_t len)
+{
+	if (md->by_device && md->url && !strcmp(md->url, url))
+		return MG_SMUD_SAME;
+	if (!mg_mud_url_valid(url, why, len)) {
+		m->st.rejected++;
+		return MG_SMUD_REJECTED;
+	}
+	md->by_device = true;
+	snprintf(md->source, sizeof(md->source), "%s", source);
+	return bind(m, md, url, now_us);
+}
+
+enum mg_smud_bind mg_smud_bind_rules(struct mg_smud *m, struct mg_smud_dev *md,
+				     const uint8_t mac[6], const char *const attrs[4],
+				     uint64_t now_us)
+{
+	const char *where, *what;
+	const char *url = md->by_device ? NULL : mg_mudrules_bind(m->rules, mac, attrs, &where, &what);
+
+	if (!url || (md->url && !strcmp(md->url, url)))
+		return MG_SMUD_SAME;
+	snprintf(md->source, sizeof(md->source), "rules %s (%s)", where, what);
+	return bind(m, md, url, now_us);
+}
+
+bool mg_smud_refreshed(struct mg_smud *m, struct mg_smud_dev *md, uint64_t now_us)
+{
+	if (!md->prof || now_us < md->prof->expires_us)
+		return false;
+	md->prof = mg_mudstore_get(m->store, md->url, now_us);
+	if (!md->prof || md->prof->version == md->version)
+		return false;
+	md->version = md->prof->version;
+	return true;
+}
+
+/* ---- the matcher's view of the world ---- */
+
+struct world {
+	struct mg_smud *m;
+	const struct mg_smud_dev *md;
+	const struct mg_ident *id;
+	const char *peer_url;
+	uint64_t now_us;
+};
+
+static bool w_dns_has(void *user, const char *name, const struct mg_addr *a)
+{
+	struct world *w = user;
+	return w->id && mg_ident_dns_has(w->id, name, a, w->now_us,
+					 (uint64_t)w->m->cfg->mud_dns_grace * 1000000u);
+}
+
+static bool w_is_local(void *user, const struct mg_addr *a)
+{
+	struct world *w = user;
+	return mg_prefixes_contain(w->m->local, a);
+}
+
+static const char *w_peer_url(void *user)
+{
+	struct world *w = user;
+	return w->peer_url;
+}
+
+static bool w_controller(void *user, const char *uri, const struct mg_addr *a)
+{
+	struct world *w = user;
+	return mg_mudrules_controller(w->m->rules, uri, w->md->url, a, w_dns_has, w);
+}
+
+/* What every IP device needs whatever its profile says, allowed when
+ * [mud] allow_infrastructure is on: DHCP, DNS to a local resolver, IPv6
+ * neighbour discovery and multicast listener reports, IGMP. */
+static bool infrastructure(const struct mg_smud *m, const struct mg_mud_flow *f)
+{
+	uint16_t port = f->from_device ? f->peer_port : f->dev_port;
+	if (f->proto == 17 && (port == 67 || port == 68 || port == 546 || port == 547))
+		return true;
+	if ((f->proto == 17 || f->proto == 6) && f->from_device && f->peer_port == 53 &&
+	    mg_prefixes_contain(m->local, &f->peer))
+		return true;
+	if (f->proto == 58 && ((f->icmp_type >= 130 && f->icmp_type <= 137) || f->icmp_type == 143))
+		return true;
+	return f->proto == 2;
+}
+
+/* Adds @key to the device's distinct set; false if it was there (or the set
+ * is at its cap, which counts as seen: the flood is reported by counts). */
+static bool remember(struct mg_smud_dev *md, uint64_t key, uint32_t max)
+{
+	if (md->nkeys >= max)
+		return false;
+	if ((md->nkeys + 1) * 2 > md->capkeys) {
+		uint32_t cap = md->capkeys ? md->capkeys * 2 : 32;
+		uint64_t *nk = calloc(cap, sizeof(*nk));
+		if (!nk)
+			return false;
+		for (uint32_t i = 0; i < md->capkeys; i++) {
+			if (!md->keys[i])
+				continue;
+			uint32_t j = (uint32_t)md->keys[i] & (cap - 1);
+			while (nk[j])
+				j = (j + 1) & (cap - 1);
+			nk[j] = md->keys[i];
+		}
+		free(md->keys);
+		md->keys = nk;
+		md->capkeys = cap;
+	}
+	key |= 1; /* never 0 */
+	uint32_t j = (uint32_t)key & (md->capkeys - 1);
+	while (md->keys[j]) {
+		if (md->keys[j] == key)
+			return false;
+		j = (j + 1) & (md->capkeys - 1);
+	}
+	md->keys[j] = key;
+	md->nkeys++;
+	return true;
+}
+
+bool mg_smud_check(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_ident *id,
+		   const char *peer_url, const struct mg_mud_flow *f, uint64_t now_us,
+		   struct mg_smud_result *r)
+{
+	if (!md->prof || !md->prof->mud)
+		return false;
+	m->st.checked++;
+	md->checked++;
+	if (m->cfg->mud_allow_infrastructure && infrastructure(m, f)) {
+		m->st.implicit++;
+		return false;
+	}
+	struct world w = {m, md, id, peer_url, now_us};
+	struct mg_mud_env env = {w_dns_has, w_is_local, w_peer_url, w_controller, &w, md->url};
+	mg_mud_check(md->prof->mud, &env, f, &r->v);
+	if (r->v.allowed)
+		return false;
+	m->st.violations++;
+	md->violations++;
+	r->peer_name = id ? mg_ident_dns_name(id, &f->peer, now_us) : NULL;
+	r->quarantine = m->cfg->mud_quarantine;
+
+	/* one event per distinct violation: direction, protocol, the peer (by
+	 * name when it has one, so CDN rotation is one violation), its service
+	 * port (or ICMP type), and the entry that decided */
+	char key[400];
+	uint16_t port = f->proto == 1 || f->proto == 58 ? (uint16_t)f->icmp_type
+			: f->from_device			? f->peer_port
+								: f->dev_port;
+	char a[64];
+	snprintf(key, sizeof(key), "%d|%u|%s|%u|%p", f->from_device, f->proto,
+		 r->peer_name ? r->peer_name : mg_addr_str(&f->peer, a, sizeof(a)), port,
+		 r->v.denied_by_entry ? (const void *)r->v.ace : NULL);
+	if (!remember(md, mg_fnv1a(MG_FNV_INIT, key, strlen(key)), m->cfg->mud_max_distinct)) {
+		r->emit = false;
+		return true;
+	}
+	r->distinct = md->nkeys;
+	if (now_us - md->win_start_us >= 60000000u || !md->win_start_us) {
+		md->win_start_us = now_us;
+		md->win_events = 0;
+	}
+	if (md->win_events >= m->cfg->mud_violations_per_minute) {
+		r->emit = false;
+		md->suppressed++;
+		m->st.suppressed++;
+		return true;
+	}
+	md->win_events++;
+	md->events++;
+	m->st.events++;
+	r->emit = true;
+	return true;
+}
+
+void mg_smud_stats(const struct mg_smud *m, struct mg_smud_stats *st)
+{
+	*st = m->st;
+}
+
+void mg_smud_reset(struct mg_smud *m)
+{
+	memset(&m->st, 0, sizeof(m->st));
+}
