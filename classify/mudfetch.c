@@ -59,8 +59,12 @@ int mg_fetch(const struct mg_fetch_cfg *c, const char *url, const char *accept, 
 	}
 	snprintf(h, sizeof(h), "Accept: %s", accept);
 	hdr = curl_slist_append(NULL, h);
-	if (c->connect_to && *c->connect_to)
-		conn = curl_slist_append(NULL, c->connect_to);
+	if (c->connect_to) { /* a list separated by spaces or commas */
+		char buf[512];
+		snprintf(buf, sizeof(buf), "%s", c->connect_to);
+		for (char *save, *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save))
+			conn = curl_slist_append(conn, t);
+	}
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
 	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");

@@ -14,7 +14,7 @@
 struct mg_fetch_cfg {
 	uint32_t max_bytes, timeout_s, max_redirects;
 	const char *ca_file;	/* "" = the system's CAs */
-	const char *connect_to; /* "" or curl's HOST:PORT:CONNECT-HOST:CONNECT-PORT */
+	const char *connect_to; /* "" or curl's HOST:PORT:CONNECT-HOST:CONNECT-PORT, listed */
 };
 
 /* Initialises libcurl once per process; 0 or a negative code. */
