@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -275,7 +276,8 @@ bool mg_mud_url_valid(const char *url, char *why, size_t len)
 	const char *colon = auth[0] == '[' ? strstr(auth, "]:") : strchr(auth, ':');
 	if (colon) {
 		const char *p = colon + (auth[0] == '[' ? 2 : 1);
-		if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 5)
+		if (!*p || strspn(p, "0123456789") != strlen(p) || strlen(p) > 5 ||
+		    atoi(p) > 65535 || atoi(p) == 0)
 			BAD("malformed port in \"%s\"", auth);
 	}
 	if (strchr(url, '#'))
