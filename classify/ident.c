@@ -723,6 +723,16 @@ bool mg_ident_dns_has(const struct mg_ident *id, const char *name, const struct 
 	return false;
 }
 
+size_t mg_ident_dns_names(const struct mg_ident *id, const struct mg_addr *a, uint64_t now_us,
+			  uint64_t grace_us, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < id->ndns && n < max; i++)
+		if (!memcmp(&id->dns[i].a, a, sizeof(*a)) && id->dns[i].expires_us + grace_us >= now_us)
+			out[n++] = id->dns[i].name;
+	return n;
+}
+
 size_t mg_ident_dns_count(const struct mg_ident *id, uint64_t now_us)
 {
 	size_t n = 0;

@@ -122,6 +122,10 @@ const char *mg_ident_dns_name(const struct mg_ident *id, const struct mg_addr *a
  * on the chain is an entry. */
 bool mg_ident_dns_has(const struct mg_ident *id, const char *name, const struct mg_addr *a,
 		      uint64_t now_us, uint64_t grace_us);
+/* The names (lower case) @a was answered for, valid until at least
+ * @now_us - @grace_us: up to @max into @out; returns how many. */
+size_t mg_ident_dns_names(const struct mg_ident *id, const struct mg_addr *a, uint64_t now_us,
+			  uint64_t grace_us, const char **out, size_t max);
 /* Entries still valid at @now_us. */
 size_t mg_ident_dns_count(const struct mg_ident *id, uint64_t now_us);
 

@@ -430,10 +430,10 @@ static void parse_l3(struct ctx *c, json_t *m, const char *key, struct mg_mud_ac
 			push_key(c, k);
 			if (!json_is_string(v) || !json_string_length(v))
 				problem(c, MG_MUD_ERROR, "must be a non-empty name");
-			else if (k[12] == 's')
-				ace->src_dnsname = dup_name(c, json_string_value(v));
-			else
-				ace->dst_dnsname = dup_name(c, json_string_value(v));
+			else if (k[12] == 's' && (ace->src_dnsname = dup_name(c, json_string_value(v))))
+				ace->src_dnshash = mg_mud_name_hash(ace->src_dnsname);
+			else if (k[12] == 'd' && (ace->dst_dnsname = dup_name(c, json_string_value(v))))
+				ace->dst_dnshash = mg_mud_name_hash(ace->dst_dnsname);
 			pop(c);
 		} else if (!strcmp(k, "destination-ipv4-network") ||
 			   !strcmp(k, "destination-ipv6-network")) {
@@ -754,6 +754,13 @@ void mg_mud_free(struct mg_mud *m)
 	free(m->to_acl);
 	free(m->pol[0]);
 	free(m->pol[1]);
+	for (int d = 0; d < 2; d++)
+		for (int k = 0; k < MG_MUD_PCLASSES; k++) {
+			free(m->by_proto[d][k].ace);
+			free(m->by_proto[d][k].acl);
+			free(m->by_proto[d][k].named);
+			free(m->by_proto[d][k].is_named);
+		}
 	for (size_t i = 0; i < m->n_acl; i++) {
 		for (size_t j = 0; j < m->acl[i].n; j++)
 			free_ace(&m->acl[i].ace[j]);
@@ -829,6 +836,50 @@ static void parse_mud_container(struct ctx *c, json_t *mud, struct mg_mud *m)
 	pop(c);
 }
 
+static int cmp_named(const void *a, const void *b)
+{
+	const struct mg_mud_named *x = a, *y = b;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Per policy and protocol class, the entries that can match: an entry
+ * without a protocol goes into every class. */
+static int index_by_proto(struct mg_mud *m)
+{
+	for (int d = 0; d < 2; d++) {
+		size_t total = 0;
+		for (size_t i = 0; i < m->npol[d]; i++)
+			total += m->pol[d][i]->n;
+		for (unsigned k = 0; k < MG_MUD_PCLASSES; k++) {
+			struct mg_mud_list *l = &m->by_proto[d][k];
+			l->ace = calloc(total + 1, sizeof(*l->ace));
+			l->acl = calloc(total + 1, sizeof(*l->acl));
+			l->named = calloc(total + 1, sizeof(*l->named));
+			l->is_named = calloc(total + 1, 1);
+			if (!l->ace || !l->acl || !l->named || !l->is_named)
+				return -ENOMEM;
+			for (size_t i = 0; i < m->npol[d]; i++)
+				for (size_t j = 0; j < m->pol[d][i]->n; j++) {
+					const struct mg_mud_ace *a = &m->pol[d][i]->ace[j];
+					if (a->proto >= 0 && mg_mud_pclass(a->proto) != k)
+						continue;
+					const char *peer_name = d ? a->src_dnsname : a->dst_dnsname;
+					if (peer_name) {
+						l->named[l->nnamed++] = (struct mg_mud_named){
+							d ? a->src_dnshash : a->dst_dnshash, (uint32_t)l->n};
+						l->is_named[l->n] = 1;
+					}
+					l->ace[l->n] = a;
+					l->acl[l->n++] = m->pol[d][i];
+				}
+			qsort(l->named, l->nnamed, sizeof(*l->named), cmp_named);
+		}
+	}
+	return 0;
+}
+
 int mg_mud_parse(struct mg_mud **out, const char *name, const char *text, size_t len,
 		 mg_mud_report report, void *user)
 {
@@ -897,6 +948,8 @@ int mg_mud_parse(struct mg_mud **out, const char *name, const char *text, size_t
 			}
 	}
 	json_decref(root);
+	if (!c.errors && !c.nomem && index_by_proto(m) < 0)
+		c.nomem = 1;
 	if (c.nomem) {
 		mg_mud_free(m);
 		return -ENOMEM;

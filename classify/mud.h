@@ -37,7 +37,8 @@ struct mg_mud_ace {
 	uint8_t family;	 /* 0 any, 4, 6 */
 	int proto;	 /* -1 any */
 	int ethertype;	 /* -1 any */
-	char *src_dnsname, *dst_dnsname;
+	char *src_dnsname, *dst_dnsname; /* lower case, no trailing dot */
+	uint32_t src_dnshash, dst_dnshash; /* mg_mud_name_hash of them */
 	struct mg_mud_net src_net, dst_net;
 	struct mg_mud_ports sport, dport;
 	uint8_t initiated; /* enum mg_mud_initiated */
@@ -54,6 +55,8 @@ struct mg_mud_acl {
 	size_t n;
 };
 
+#define MG_MUD_PCLASSES 5 /* tcp, udp, icmp, icmpv6, other */
+
 struct mg_mud {
 	char *url, *systeminfo, *mfg_name, *model_name, *last_update, *signature;
 	int version;
@@ -66,7 +69,37 @@ struct mg_mud {
 	/* compiled: the ACLs of from-device [0] and to-device [1] policy, in order */
 	const struct mg_mud_acl **pol[2];
 	size_t npol[2];
+	/* compiled: per policy and protocol class, the entries that can match a
+	 * flow of that class, in policy order (first match wins on a subset) */
+	struct mg_mud_list {
+		const struct mg_mud_ace **ace;
+		const struct mg_mud_acl **acl;
+		size_t n;
+		/* entries that name the peer (dst-dnsname from the device,
+		 * src-dnsname to it) can match only if the peer's address was
+		 * answered for that name: sorted by (name hash, position) */
+		struct mg_mud_named {
+			uint32_t hash, pos;
+		} *named;
+		size_t nnamed;
+		uint8_t *is_named; /* per position */
+	} by_proto[2][MG_MUD_PCLASSES];
 };
+
+/* The protocol class of IP protocol @proto: an index into by_proto. */
+static inline unsigned mg_mud_pclass(int proto)
+{
+	return proto == 6 ? 0 : proto == 17 ? 1 : proto == 1 ? 2 : proto == 58 ? 3 : 4;
+}
+
+/* The hash the matcher compares DNS names by before comparing them. */
+static inline uint32_t mg_mud_name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
 
 enum mg_mud_severity { MG_MUD_ERROR, MG_MUD_WARNING };
 /* Receives "FILE:LINE:COL: /json/path: message". */

@@ -7,8 +7,19 @@
 #include <string.h>
 #include <strings.h>
 
+#define NAMES_MAX 16 /* names per address considered */
+
+/* The passive DNS names of one address, asked for once per flow. */
+struct names {
+	bool asked;
+	size_t n;
+	const char *v[NAMES_MAX];
+	uint32_t h[NAMES_MAX];
+};
+
 struct test {
 	const struct mg_mud_env *env;
+	struct names src_names, dst_names;
 	const struct mg_mud_flow *f;
 	const struct mg_addr *src, *dst; /* as the policy sees the first packet */
 	uint16_t sport, dport;
@@ -18,12 +29,12 @@ struct test {
 	size_t wlen, wused;
 };
 
-__attribute__((format(printf, 2, 3))) static void miss(struct test *t, const char *fmt, ...)
+/* Appends one reason to t->why (only the explaining pass has one). */
+__attribute__((format(printf, 2, 3))) static void note(struct test *t, const char *fmt, ...)
 {
 	va_list ap;
 
-	t->miss++;
-	if (!t->why || t->wused + 3 >= t->wlen)
+	if (t->wused + 3 >= t->wlen)
 		return;
 	if (t->wused) {
 		memcpy(t->why + t->wused, "; ", 3);
@@ -80,6 +91,26 @@ static const char *net_desc(const struct mg_mud_net *n, char *buf, size_t len)
 	return buf;
 }
 
+static void ask_names(struct test *t, struct names *nm, const struct mg_addr *a)
+{
+	if (nm->asked)
+		return;
+	nm->asked = true;
+	nm->n = t->env->dns_names ? t->env->dns_names(t->env->user, a, nm->v, NAMES_MAX) : 0;
+	for (size_t i = 0; i < nm->n; i++)
+		nm->h[i] = mg_mud_name_hash(nm->v[i]);
+}
+
+static bool answered(struct test *t, struct names *nm, const struct mg_addr *a, const char *name,
+		     uint32_t hash)
+{
+	ask_names(t, nm, a);
+	for (size_t i = 0; i < nm->n; i++)
+		if (nm->h[i] == hash && !strcmp(nm->v[i], name))
+			return true;
+	return false;
+}
+
 /* The URL authority of the peer, compared with @want (case-insensitive). */
 static bool same_authority(const char *url, const char *want)
 {
@@ -94,9 +125,13 @@ static bool test_ace(struct test *t, const struct mg_mud_ace *ace)
 	const struct mg_mud_flow *f = t->f;
 	char b1[80], b2[64];
 
+	/* the reasons are formatted only when asked for: the matching passes
+	 * must not pay for printf */
 #define FAIL(...)                                                              \
 	do {                                                                   \
-		miss(t, __VA_ARGS__);                                          \
+		t->miss++;                                                     \
+		if (t->why)                                                    \
+			note(t, __VA_ARGS__);                                  \
 		if (!t->all)                                                   \
 			return false;                                          \
 	} while (0)
@@ -105,7 +140,7 @@ static bool test_ace(struct test *t, const struct mg_mud_ace *ace)
 		FAIL("holds a match mudguard cannot check, so it never matches");
 	if (ace->ethertype >= 0 && ace->ethertype != f->ethertype)
 		FAIL("ethertype 0x%04x, the flow is 0x%04x", (unsigned)ace->ethertype, f->ethertype);
-	if (ace->family && ace->family != (mg_addr_is_v4(&f->dev) ? 4 : 6))
+	if (ace->family && ace->family != (f->ethertype == 0x0800 ? 4 : 6))
 		FAIL("IPv%u only", ace->family);
 	if (ace->proto >= 0 && ace->proto != f->proto)
 		FAIL("protocol %d, the flow is %u", ace->proto, f->proto);
@@ -115,12 +150,6 @@ static bool test_ace(struct test *t, const struct mg_mud_ace *ace)
 	if (ace->dst_net.set && !in_net(&ace->dst_net, t->dst))
 		FAIL("destination %s, the flow goes to %s", net_desc(&ace->dst_net, b1, sizeof(b1)),
 		     mg_addr_str(t->dst, b2, sizeof(b2)));
-	if (ace->src_dnsname && !(env->dns_has && env->dns_has(env->user, ace->src_dnsname, t->src)))
-		FAIL("src-dnsname %s, and the device was never answered %s for it", ace->src_dnsname,
-		     mg_addr_str(t->src, b2, sizeof(b2)));
-	if (ace->dst_dnsname && !(env->dns_has && env->dns_has(env->user, ace->dst_dnsname, t->dst)))
-		FAIL("dst-dnsname %s, and the device was never answered %s for it", ace->dst_dnsname,
-		     mg_addr_str(t->dst, b2, sizeof(b2)));
 	bool l4 = f->proto == 6 || f->proto == 17;
 	if (ace->sport.op != MG_PORT_ANY && !(l4 && port_ok(&ace->sport, t->sport)))
 		FAIL("source port %s, the flow has %u", port_desc(&ace->sport, b1, sizeof(b1)),
@@ -128,6 +157,13 @@ static bool test_ace(struct test *t, const struct mg_mud_ace *ace)
 	if (ace->dport.op != MG_PORT_ANY && !(l4 && port_ok(&ace->dport, t->dport)))
 		FAIL("destination port %s, the flow has %u", port_desc(&ace->dport, b1, sizeof(b1)),
 		     t->dport);
+	/* names last among the packet fields: they cost a lookup */
+	if (ace->src_dnsname && !answered(t, &t->src_names, t->src, ace->src_dnsname, ace->src_dnshash))
+		FAIL("src-dnsname %s, and the device was never answered %s for it", ace->src_dnsname,
+		     mg_addr_str(t->src, b2, sizeof(b2)));
+	if (ace->dst_dnsname && !answered(t, &t->dst_names, t->dst, ace->dst_dnsname, ace->dst_dnshash))
+		FAIL("dst-dnsname %s, and the device was never answered %s for it", ace->dst_dnsname,
+		     mg_addr_str(t->dst, b2, sizeof(b2)));
 	if (ace->icmp_type >= 0 && ace->icmp_type != f->icmp_type)
 		FAIL("ICMP type %d, the flow has %d", ace->icmp_type, f->icmp_type);
 	if (ace->icmp_code >= 0 && ace->icmp_code != f->icmp_code)
@@ -180,21 +216,58 @@ void mg_mud_check(const struct mg_mud *m, const struct mg_mud_env *env,
 		t.src = &f->peer, t.dst = &f->dev;
 		t.sport = f->peer_port, t.dport = f->dev_port;
 	}
-	for (size_t i = 0; i < m->npol[dir]; i++) {
-		const struct mg_mud_acl *acl = m->pol[dir][i];
-		for (size_t j = 0; j < acl->n; j++) {
-			t.miss = 0;
-			if (!test_ace(&t, &acl->ace[j]))
-				continue;
-			v->acl = acl;
-			v->ace = &acl->ace[j];
-			v->allowed = acl->ace[j].action == MG_MUD_ACCEPT;
-			v->denied_by_entry = !v->allowed;
-			if (v->denied_by_entry)
-				snprintf(v->why, sizeof(v->why), "entry %s denies the flow",
-					 acl->ace[j].name ? acl->ace[j].name : "(unnamed)");
-			return;
+	const struct mg_mud_list *l = &m->by_proto[dir][mg_mud_pclass(f->proto)];
+	/* Entries naming the peer are tried only for the names the peer's
+	 * address was answered for: find those positions in the name index,
+	 * then walk the list in order, skipping the other named entries. */
+	uint32_t cand[64];
+	size_t ncand = 0, next = 0;
+	bool all = false;
+	if (l->nnamed) {
+		struct names *nm = dir ? &t.src_names : &t.dst_names;
+		ask_names(&t, nm, &f->peer);
+		for (size_t k = 0; k < nm->n && !all; k++) {
+			size_t lo = 0, hi = l->nnamed;
+			while (lo < hi) { /* first entry with this hash */
+				size_t mid = (lo + hi) / 2;
+				if (l->named[mid].hash < nm->h[k])
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			for (; lo < l->nnamed && l->named[lo].hash == nm->h[k]; lo++) {
+				if (ncand == sizeof(cand) / sizeof(cand[0])) {
+					all = true; /* too many to track: try them all */
+					break;
+				}
+				cand[ncand++] = l->named[lo].pos;
+			}
 		}
+		for (size_t a = 1; a < ncand; a++) /* few: insertion sort */
+			for (size_t b = a; b > 0 && cand[b - 1] > cand[b]; b--) {
+				uint32_t x = cand[b];
+				cand[b] = cand[b - 1];
+				cand[b - 1] = x;
+			}
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->is_named[i] && !all) {
+			while (next < ncand && cand[next] < i)
+				next++;
+			if (next == ncand || cand[next] != i)
+				continue;
+		}
+		t.miss = 0;
+		if (!test_ace(&t, l->ace[i]))
+			continue;
+		v->acl = l->acl[i];
+		v->ace = l->ace[i];
+		v->allowed = v->ace->action == MG_MUD_ACCEPT;
+		v->denied_by_entry = !v->allowed;
+		if (v->denied_by_entry)
+			snprintf(v->why, sizeof(v->why), "entry %s denies the flow",
+				 v->ace->name ? v->ace->name : "(unnamed)");
+		return;
 	}
 	/* Nothing matched: find the accepting entry that came closest, and say
 	 * what it wanted. Only on violations, so the second pass costs nothing

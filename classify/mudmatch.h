@@ -18,8 +18,9 @@
 #include "mud.h"
 
 struct mg_mud_env {
-	/* The device was answered @a for @name (CNAMEs followed, TTL + grace). */
-	bool (*dns_has)(void *user, const char *name, const struct mg_addr *a);
+	/* The names the device was answered @a for (lower case, CNAME chains
+	 * followed, TTL + grace): up to @max into @out; returns how many. */
+	size_t (*dns_names)(void *user, const struct mg_addr *a, const char **out, size_t max);
 	/* @a is in the configured local networks. */
 	bool (*is_local)(void *user, const struct mg_addr *a);
 	/* The MUD URL of the local device at the other end, or NULL. */
@@ -37,7 +38,7 @@ struct mg_mud_flow {
 	uint16_t dev_port, peer_port;
 	uint8_t proto;
 	int icmp_type, icmp_code; /* -1 unless ICMP */
-	uint16_t ethertype; /* 0x0800 or 0x86dd */
+	uint16_t ethertype; /* 0x0800 or 0x86dd: also says the family */
 };
 
 #define MG_MUD_WHY_MAX 320

@@ -414,12 +414,8 @@ static void mud_flow(struct mg_sensor *s, const struct mg_flow *f, const struct 
 			continue;
 		if (mg_smud_refreshed(s->mud, md, s->now_us))
 			emit_binding(s, d, md->url, md->source, NULL);
-		/* a local peer's own MUD URL, for manufacturer and model matches */
-		const char *peer_url = MUD(other) && mg_devtab_is_local(s->devs, &mf.peer)
-					       ? MUD(other)->url
-					       : NULL;
 		struct mg_smud_result r;
-		if (mg_smud_check(s->mud, md, ID(d), peer_url, &mf, s->now_us, &r) && r.emit)
+		if (mg_smud_check(s->mud, md, ID(d), MUD(other), &mf, s->now_us, &r) && r.emit)
 			emit_violation(s, d, f, &mf, &r);
 	}
 }

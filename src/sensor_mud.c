@@ -125,9 +125,9 @@ bool mg_smud_refreshed(struct mg_smud *m, struct mg_smud_dev *md, uint64_t now_u
 
 struct world {
 	struct mg_smud *m;
-	const struct mg_smud_dev *md;
+	const struct mg_smud_dev *md, *peer;
 	const struct mg_ident *id;
-	const char *peer_url;
+	const struct mg_addr *peer_addr;
 	uint64_t now_us;
 };
 
@@ -138,16 +138,27 @@ static bool w_dns_has(void *user, const char *name, const struct mg_addr *a)
 					 (uint64_t)w->m->cfg->mud_dns_grace * 1000000u);
 }
 
+static size_t w_dns_names(void *user, const struct mg_addr *a, const char **out, size_t max)
+{
+	struct world *w = user;
+	return w->id ? mg_ident_dns_names(w->id, a, w->now_us,
+					  (uint64_t)w->m->cfg->mud_dns_grace * 1000000u, out, max)
+		     : 0;
+}
+
 static bool w_is_local(void *user, const struct mg_addr *a)
 {
 	struct world *w = user;
 	return mg_prefixes_contain(w->m->local, a);
 }
 
+/* Asked only by manufacturer, same-manufacturer and model entries. A peer
+ * outside the local networks is reached through a router: the MAC at the
+ * other end is the router's, not the peer's. */
 static const char *w_peer_url(void *user)
 {
 	struct world *w = user;
-	return w->peer_url;
+	return w->peer && mg_prefixes_contain(w->m->local, w->peer_addr) ? w->peer->url : NULL;
 }
 
 static bool w_controller(void *user, const char *uri, const struct mg_addr *a)
@@ -208,7 +219,7 @@ static bool remember(struct mg_smud_dev *md, uint64_t key, uint32_t max)
 }
 
 bool mg_smud_check(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_ident *id,
-		   const char *peer_url, const struct mg_mud_flow *f, uint64_t now_us,
+		   const struct mg_smud_dev *peer, const struct mg_mud_flow *f, uint64_t now_us,
 		   struct mg_smud_result *r)
 {
 	if (!md->prof || !md->prof->mud)
@@ -219,8 +230,8 @@ bool mg_smud_check(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_id
 		m->st.implicit++;
 		return false;
 	}
-	struct world w = {m, md, id, peer_url, now_us};
-	struct mg_mud_env env = {w_dns_has, w_is_local, w_peer_url, w_controller, &w, md->url};
+	struct world w = {m, md, peer, id, &f->peer, now_us};
+	struct mg_mud_env env = {w_dns_names, w_is_local, w_peer_url, w_controller, &w, md->url};
 	mg_mud_check(md->prof->mud, &env, f, &r->v);
 	if (r->v.allowed)
 		return false;

@@ -64,10 +64,11 @@ struct mg_smud_result {
 };
 
 /* Checks a new flow of the bound device @md (identity @id for passive DNS;
- * @peer_url: the MUD URL of the local device at the other end, or NULL).
- * Returns true for a violation, with @r filled. */
+ * @peer: the device whose MAC is at the other end, or NULL: its MUD URL counts
+ * when the peer address is local). Returns true for a violation, with @r
+ * filled. */
 bool mg_smud_check(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_ident *id,
-		   const char *peer_url, const struct mg_mud_flow *f, uint64_t now_us,
+		   const struct mg_smud_dev *peer, const struct mg_mud_flow *f, uint64_t now_us,
 		   struct mg_smud_result *r);
 
 struct mg_smud_stats {

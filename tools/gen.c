@@ -4,7 +4,8 @@
  *
  *   mudguard-gen [-s SEED] SCENARIO OUT.pcap
  *   mudguard-gen [-s SEED] --all DIR            writes the tests/pcaps set
- *   mudguard-gen [-s SEED] bench OUT.pcap [--devices N] [--flows N]
+ *   mudguard-gen [-s SEED] bench OUT.pcap [DEVICES [FLOWS]]
+ *   mudguard-gen [-s SEED] bench-mud OUT.pcap [DEVICES [FLOWS]]
  *
  * A home/office LAN 192.168.1.0/24 behind a gateway (192.168.1.1, also the DHCP
  * and DNS server). Remote servers live in 198.18.0.0/15 (RFC 2544 benchmarking
@@ -250,6 +251,8 @@ static void tcp(uint64_t ts, const uint8_t *smac, const uint8_t *dmac, uint32_t 
 
 #define LAN(x) (0xc0a80100u | (x)) /* 192.168.1.x */
 #define REMOTE(x) (0xc6120000u | ((x) & 0x1ffff)) /* 198.18.0.0/15 */
+
+static bool every_kind_mud; /* bench-mud: every device announces a MUD URL */
 
 static struct host gw = {{0x50, 0xc7, 0xbf, 0x00, 0x00, 0x01}, LAN(1)};
 
@@ -667,11 +670,16 @@ static void dhcp_msg(uint64_t ts, struct dev *d, uint8_t type)
 		*p++ = k->prl_len;
 		memcpy(p, k->prl, k->prl_len);
 		p += k->prl_len;
-		if (k->mud_url) {
+		char url[128];
+		if (every_kind_mud)
+			snprintf(url, sizeof(url), "https://mud.example.com/bench/%s.json", k->name);
+		else
+			snprintf(url, sizeof(url), "%s", k->mud_url ? k->mud_url : "");
+		if (url[0]) {
 			*p++ = 161;
-			*p++ = (uint8_t)strlen(k->mud_url);
-			memcpy(p, k->mud_url, strlen(k->mud_url));
-			p += strlen(k->mud_url);
+			*p++ = (uint8_t)strlen(url);
+			memcpy(p, url, strlen(url));
+			p += strlen(url);
 		}
 	}
 	*p++ = 255;
@@ -729,7 +737,8 @@ static void make_devices(struct dev *devs, int n)
 		d->h.mac[3] = (uint8_t)(0x10 + i / 256);
 		d->h.mac[4] = (uint8_t)i;
 		d->h.mac[5] = (uint8_t)rnd();
-		d->h.ip = LAN(10 + i);
+		/* beyond a /24 the LAN is 10.0.0.0/8 (local all the same) */
+		d->h.ip = n > 240 ? 0x0a000000u | (uint32_t)(i + 2) : LAN(10 + i);
 		d->cloud = k->cloud;
 		d->cloud_ip = REMOTE(0x100 * (d->kind + 1) + rnd_range(1, 200));
 		d->mqtt_ip = REMOTE(0x1883);
@@ -893,8 +902,8 @@ static int run_bench(const char *out, uint64_t seed, int ndev, uint64_t flows)
 	struct dev *devs = calloc((size_t)ndev, sizeof(*devs));
 	uint64_t per_dev = flows / (uint64_t)ndev + 1;
 
-	if (!devs || ndev > 240)
-		die("bench: 1 to 240 devices");
+	if (!devs || ndev < 1 || ndev > 65000)
+		die("bench: 1 to 65000 devices");
 	rng_state = seed;
 	make_devices(devs, ndev);
 	/* each activity round makes about 2.6 flows of ~10 packets */
@@ -919,6 +928,8 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		fprintf(f, "  %-9s %s\n", scenarios[i].name, scenarios[i].desc);
 	fprintf(f, "  %-9s 100 devices, >= 1M packets, >= 100k flows (not committed)\n", "bench");
+	fprintf(f, "  %-9s 10,000 devices each announcing a MUD URL per kind, 200k flows\n",
+		"bench-mud");
 }
 
 int main(int argc, char **argv)
@@ -946,6 +957,12 @@ int main(int argc, char **argv)
 	if (i + 1 >= argc) {
 		usage(stderr);
 		return 2;
+	}
+	if (!strcmp(argv[i], "bench-mud")) { /* every device bound to a MUD profile */
+		every_kind_mud = true;
+		int ndev = i + 2 < argc ? atoi(argv[i + 2]) : 10000;
+		uint64_t flows = i + 3 < argc ? strtoull(argv[i + 3], NULL, 10) : 200000;
+		return run_bench(argv[i + 1], seed, ndev, flows) < 0;
 	}
 	if (!strcmp(argv[i], "bench")) {
 		int ndev = i + 2 < argc ? atoi(argv[i + 2]) : 100;

@@ -18,10 +18,13 @@ static void sink(enum mg_mud_severity sev, const char *msg, void *user)
 	*n += strlen(msg) + (size_t)sev;
 }
 
-static bool yes(void *user, const char *name, const struct mg_addr *a)
+static size_t names(void *user, const struct mg_addr *a, const char **out, size_t max)
 {
 	(void)user;
-	return name[0] && (a->b[15] & 1);
+	if (!(a->b[15] & 1) || max < 1)
+		return 0;
+	out[0] = "api.vendor.example";
+	return 1;
 }
 
 static bool local(void *user, const struct mg_addr *a)
@@ -48,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = 0;
 	if (mg_mud_parse(&m, "fuzz.json", (const char *)data, size, sink, &n) != 0)
 		return 0;
-	struct mg_mud_env env = {yes, local, peer, ctl, NULL, m->url};
+	struct mg_mud_env env = {names, local, peer, ctl, NULL, m->url};
 	static const char *const peers[] = {"192.168.1.53", "203.0.113.7", "2001:db8::1"};
 	for (int i = 0; i < 6; i++) {
 		struct mg_mud_flow f = {.from_device = i & 1, .proto = (uint8_t)(i < 2 ? 6 : i < 4 ? 17 : 1),

@@ -69,12 +69,15 @@ struct world {
 	const char *peer_url;
 };
 
-static bool dns_has(void *user, const char *name, const struct mg_addr *a)
+static size_t dns_names(void *user, const struct mg_addr *a, const char **out, size_t max)
 {
 	char buf[64];
 	(void)user;
-	return !strcmp(name, "api.vendor.example") &&
-	       !strcmp(mg_addr_str(a, buf, sizeof(buf)), "203.0.113.7");
+	if (max < 2 || strcmp(mg_addr_str(a, buf, sizeof(buf)), "203.0.113.7"))
+		return 0;
+	out[0] = "cdn.example";
+	out[1] = "api.vendor.example";
+	return 2;
 }
 
 static bool is_local(void *user, const struct mg_addr *a)
@@ -110,7 +113,7 @@ static struct mg_mud_verdict check(const struct mg_mud *m, struct world *w, bool
 				   const char *peer, uint8_t proto, uint16_t dev_port,
 				   uint16_t peer_port, int icmp_type)
 {
-	struct mg_mud_env env = {dns_has, is_local, peer_url, controller, w,
+	struct mg_mud_env env = {dns_names, is_local, peer_url, controller, w,
 				 "https://vendor.example/dev.json"};
 	struct mg_mud_flow f = {.from_device = from_device, .proto = proto, .dev_port = dev_port,
 				.peer_port = peer_port, .icmp_type = icmp_type, .icmp_code = -1};
