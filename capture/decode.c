@@ -61,6 +61,20 @@ int mg_addr_parse(struct mg_addr *a, const char *s)
 	return -EINVAL;
 }
 
+int mg_mac_parse(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char extra;
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &extra) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (v[i] > 255)
+			return -EINVAL;
+		mac[i] = (uint8_t)v[i];
+	}
+	return 0;
+}
+
 char *mg_mac_str(const uint8_t mac[6], char *buf, size_t len)
 {
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],

@@ -82,6 +82,8 @@ int mg_addr_parse(struct mg_addr *a, const char *s);
 
 /* Writes "aa:bb:cc:dd:ee:ff" into @buf (at least 18 bytes); returns @buf. */
 char *mg_mac_str(const uint8_t mac[6], char *buf, size_t len);
+/* Parses "aa:bb:cc:dd:ee:ff" (any case) into @mac; returns 0 or -EINVAL. */
+int mg_mac_parse(const char *s, uint8_t mac[6]);
 
 #define MG_ETH_IPV4 0x0800
 #define MG_ETH_ARP 0x0806

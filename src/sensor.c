@@ -108,6 +108,20 @@ static void ev_addr_list(struct mg_events *e, const char *key, const struct mg_d
 	mg_ev_close(e);
 }
 
+/* The flow's 5-tuple, as its first packet went, in EVE's field names. */
+static void ev_tuple(struct mg_events *e, const struct mg_flow *f)
+{
+	char name[32];
+
+	ev_addr(e, "src_ip", &f->cli);
+	if (f->proto == 6 || f->proto == 17)
+		mg_ev_u64(e, "src_port", f->cli_port);
+	ev_addr(e, "dest_ip", &f->srv);
+	if (f->proto == 6 || f->proto == 17)
+		mg_ev_u64(e, "dest_port", f->srv_port);
+	mg_ev_str(e, "proto", proto_name(f->proto, name, sizeof(name)));
+}
+
 static void emit_device(struct mg_sensor *s, struct mg_device *d)
 {
 	struct mg_events *e = s->ev;
@@ -350,19 +364,12 @@ static void emit_violation(struct mg_sensor *s, struct mg_device *d, const struc
 	struct mg_events *e = s->ev;
 	const struct mg_smud_dev *md = MUD(d);
 	const struct mg_mud_verdict *v = &r->v;
-	char name[32];
 
 	flush_pending(s);
 	mg_ev_begin(e, "mud_violation", s->now_us);
 	mg_ev_mac(e, "mac", d->mac);
 	mg_ev_u64(e, "flow_id", f->id);
-	ev_addr(e, "src_ip", &f->cli);
-	if (f->proto == 6 || f->proto == 17)
-		mg_ev_u64(e, "src_port", f->cli_port);
-	ev_addr(e, "dest_ip", &f->srv);
-	if (f->proto == 6 || f->proto == 17)
-		mg_ev_u64(e, "dest_port", f->srv_port);
-	mg_ev_str(e, "proto", proto_name(f->proto, name, sizeof(name)));
+	ev_tuple(e, f);
 	if (mf->icmp_type >= 0) {
 		mg_ev_u64(e, "icmp_type", (uint64_t)mf->icmp_type);
 		mg_ev_u64(e, "icmp_code", (uint64_t)mf->icmp_code);
@@ -738,13 +745,7 @@ static void emit_flow(struct mg_sensor *s, struct mg_flow *f, enum mg_flow_end w
 		mg_ev_mac(e, "src_mac", f->cli_mac);
 		mg_ev_mac(e, "dest_mac", f->srv_mac);
 	}
-	ev_addr(e, "src_ip", &f->cli);
-	if (f->proto == 6 || f->proto == 17)
-		mg_ev_u64(e, "src_port", f->cli_port);
-	ev_addr(e, "dest_ip", &f->srv);
-	if (f->proto == 6 || f->proto == 17)
-		mg_ev_u64(e, "dest_port", f->srv_port);
-	mg_ev_str(e, "proto", proto_name(f->proto, name, sizeof(name)));
+	ev_tuple(e, f);
 	if (f->vlan)
 		mg_ev_u64(e, "vlan", f->vlan);
 	mg_ev_str(e, "app_proto",

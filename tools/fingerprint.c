@@ -67,20 +67,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char extra;
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &extra) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++) {
-		if (v[i] > 255)
-			return -1;
-		mac[i] = (uint8_t)v[i];
-	}
-	return 0;
-}
-
 static int cmp_tok(const void *a, const void *b)
 {
 	const struct tok *x = a, *y = b;
@@ -169,7 +155,7 @@ static int read_labels(const char *file, struct set *set)
 		*label++ = 0;
 		*mac++ = 0;
 		struct sample smp = {0};
-		if (!*path || !*label || parse_mac(mac, smp.mac) < 0) {
+		if (!*path || !*label || mg_mac_parse(mac, smp.mac) < 0) {
 			fprintf(stderr, "%s:%u: %s\n", file, lineno,
 				!*path ? "empty path" : !*label ? "empty label" : "bad MAC address");
 			bad++;

@@ -282,20 +282,6 @@ nomem:
 	return NULL;
 }
 
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char end;
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &end) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++) {
-		if (v[i] > 255)
-			return -1;
-		mac[i] = (uint8_t)v[i];
-	}
-	return 0;
-}
-
 /* The MUD URL the device announced, if any. */
 static const char *announced_url(const struct mg_ident *id)
 {
@@ -343,7 +329,7 @@ static int learn(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'm':
-			if (parse_mac(optarg, l.mac) < 0) {
+			if (mg_mac_parse(optarg, l.mac) < 0) {
 				fprintf(stderr, "mudguard-mud: --mac %s: not a MAC address\n", optarg);
 				return EXIT_USAGE;
 			}
