@@ -243,7 +243,7 @@ struct mg_ident {
 	struct mg_software sw[MG_IDENT_MAX_SOFTWARE];
 	size_t nsw;
 	struct dns_entry *dns;
-	size_t ndns;
+	size_t ndns, capdns;
 	char **strs; /* "$*" texts, interned */
 	size_t nstrs;
 };
@@ -691,15 +691,23 @@ void mg_ident_dns_add(struct mg_ident *id, const char *name, const struct mg_add
 		if (id->dns[i].expires_us < id->dns[oldest].expires_us)
 			oldest = i;
 	}
-	char *n;
-	if ((!id->dns && !(id->dns = calloc(MG_IDENT_MAX_DNS, sizeof(*id->dns)))) ||
-	    !(n = strdup(name)))
+	if (id->ndns == id->capdns && id->capdns < MG_IDENT_MAX_DNS) { /* grows: most devices ask little */
+		size_t cap = id->capdns ? id->capdns * 2 : 8;
+		struct dns_entry *nd = realloc(id->dns, cap * sizeof(*nd));
+		if (!nd)
+			return;
+		id->dns = nd;
+		id->capdns = cap;
+	}
+	char *n = strdup(name);
+	if (!n)
 		return;
-	if (id->ndns == MG_IDENT_MAX_DNS)
+	if (id->ndns == MG_IDENT_MAX_DNS) {
 		slot = oldest; /* full: the entry that expires first goes */
-	else
+		free(id->dns[slot].name);
+	} else {
 		id->ndns++;
-	free(id->dns[slot].name);
+	}
 	id->dns[slot] = (struct dns_entry){*a, n, exp, now_us};
 }
 
