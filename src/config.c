@@ -82,6 +82,11 @@ static const struct key keys[] = {
 	U32("mud", "violations_per_minute", mud_violations_per_minute, 1, 100000, 20, "events"),
 	U32("mud", "max_distinct", mud_max_distinct, 16, 65536, 1024, "violations"),
 	BOOL("mud", "quarantine", mud_quarantine, "no"),
+	U32("anomaly", "scan_window", scan_window, 1, 3600, 10, "seconds"),
+	U32("anomaly", "scan_fanout", scan_fanout, 8, 100000, 64, "addresses"),
+	U32("anomaly", "lateral_hosts", lateral_hosts, 2, 100000, 16, "hosts"),
+	U32("anomaly", "mirai_syns", mirai_syns, 1, 100000, 3, "SYNs"),
+	U32("anomaly", "quarantine_score", quarantine_score, 50, 100, 90, "percent"),
 	STR("output", "events", events, "-", K_STR),
 	BOOL("output", "flows", flows, "no"),
 };

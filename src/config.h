@@ -39,6 +39,8 @@ struct mg_config {
 	bool mud_require_signature, mud_check_time, mud_allow_infrastructure, mud_quarantine;
 	uint32_t mud_max_bytes, mud_fetch_timeout, mud_max_redirects, mud_retry;
 	uint32_t mud_dns_grace, mud_violations_per_minute, mud_max_distinct;
+	/* [anomaly] */
+	uint32_t scan_window, scan_fanout, lateral_hosts, mirai_syns, quarantine_score;
 	/* [output] */
 	char events[1024];
 	bool flows;

@@ -14,6 +14,7 @@
 #include "../classify/ident.h"
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
+#include "../classify/scan.h"
 #include "sensor_mud.h"
 
 #define PENDING_MAX 64 /* new devices awaiting their `device` event in one packet */
@@ -24,6 +25,8 @@
 struct devx {
 	struct mg_ident *id;
 	struct mg_smud_dev mud;
+	struct mg_scan *scan; /* NULL until it opens connections */
+	uint64_t anomalies;
 };
 
 static struct mg_ident *ID(const struct mg_device *d)
@@ -49,6 +52,7 @@ struct mg_sensor {
 	struct mg_fpmodel *model;
 	struct mg_ident_cfg icfg;
 	struct mg_smud *mud; /* NULL: [mud] enabled = no */
+	struct mg_scan_cfg scan;
 	mg_sensor_flow_cb flow_cb;
 	void *flow_user;
 
@@ -64,6 +68,7 @@ struct mg_sensor {
 
 	uint64_t malformed[MG_PARSER__COUNT];
 	uint64_t identity_events;
+	uint64_t anomaly_events;
 
 	struct mg_device *pending[PENDING_MAX];
 	unsigned n_pending;
@@ -352,7 +357,7 @@ static void ev_mud_summary(struct mg_sensor *s, const struct mg_smud_dev *md)
 	mg_ev_str(e, "status", md->prof && md->prof->mud ? "bound" : "no_profile");
 	mg_ev_u64(e, "flows_checked", md->checked);
 	mg_ev_u64(e, "violating_flows", md->violations);
-	mg_ev_u64(e, "distinct_violations", md->nkeys);
+	mg_ev_u64(e, "distinct_violations", md->seen.n);
 	mg_ev_u64(e, "violation_events", md->events);
 	mg_ev_u64(e, "suppressed", md->suppressed);
 	mg_ev_close(e);
@@ -391,6 +396,76 @@ static void emit_violation(struct mg_sensor *s, struct mg_device *d, const struc
 	mg_ev_u64(e, "distinct", r->distinct);
 	mg_ev_str(e, "verdict", r->quarantine ? "quarantine" : "alert");
 	mg_ev_emit(e);
+}
+
+/* ---- anomalies ---- */
+
+static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_scan_finding *x)
+{
+	struct mg_events *e = s->ev;
+	char why[256], a[64];
+
+	flush_pending(s);
+	s->anomaly_events++;
+	((struct devx *)d->user)->anomalies++;
+	switch (x->kind) {
+	case MG_SCAN_MIRAI:
+		snprintf(why, sizeof(why),
+			 "%u SYNs whose sequence number is their destination address (Mirai's "
+			 "scanner) within %u s",
+			 x->mirai, x->window_s);
+		break;
+	case MG_SCAN_FANOUT:
+		snprintf(why, sizeof(why), "connections to %u addresses on port %u within %u s%s",
+			 x->distinct, x->port, x->window_s,
+			 x->score >= 0.9 ? ", a port IoT malware hunts for" : "");
+		break;
+	default:
+		snprintf(why, sizeof(why), "probed %u local hosts on %u ports within %u s",
+			 x->distinct, x->ports, x->window_s);
+	}
+	mg_ev_begin(e, "anomaly", s->now_us);
+	mg_ev_mac(e, "mac", d->mac);
+	mg_ev_str(e, "detector", mg_scan_kind_name(x->kind));
+	mg_ev_f64(e, "score", x->score);
+	mg_ev_str(e, "verdict",
+		  x->score * 100 >= s->cfg.quarantine_score ? "quarantine" : "alert");
+	mg_ev_str(e, "why", why);
+	mg_ev_obj(e, "evidence");
+	mg_ev_u64(e, "port", x->port);
+	mg_ev_u64(e, "distinct", x->distinct);
+	if (x->kind == MG_SCAN_LATERAL)
+		mg_ev_u64(e, "ports", x->ports);
+	mg_ev_u64(e, "mirai_syns", x->mirai);
+	mg_ev_u64(e, "window_s", x->window_s);
+	mg_ev_u64(e, "threshold", x->kind == MG_SCAN_MIRAI    ? s->scan.mirai_syns
+				  : x->kind == MG_SCAN_FANOUT ? s->scan.fanout
+							      : s->scan.local_hosts * 2);
+	mg_ev_arr(e, "sample_destinations");
+	for (unsigned i = 0; i < x->nsample; i++)
+		mg_ev_str(e, NULL, mg_addr_str(&x->sample[i], a, sizeof(a)));
+	mg_ev_close(e);
+	mg_ev_close(e);
+	mg_ev_emit(e);
+}
+
+/* A connection the device at @d opens: SYNs, and first packets of UDP flows. */
+static void scan_conn(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt *p)
+{
+	struct mg_scan_finding x;
+	struct devx *dx = d->user;
+
+	if (!dx || mg_addr_is_group(&p->dst) || (p->dst.b[12] == 255 && p->dst.b[15] == 255))
+		return;
+	bool mirai = false;
+	if (p->ip_version == 4 && p->proto == 6) {
+		const uint8_t *v4 = p->dst.b + 12;
+		mirai = p->tcp_seq == ((uint32_t)v4[0] << 24 | (uint32_t)v4[1] << 16 |
+				       (uint32_t)v4[2] << 8 | v4[3]);
+	}
+	if (mg_scan_conn(&dx->scan, &s->scan, &p->dst, p->dport,
+			 mg_devtab_is_local(s->devs, &p->dst), mirai, s->now_us, &x))
+		emit_scan(s, d, &x);
 }
 
 /* A new flow: each end that is a bound device checks it against its profile. */
@@ -614,6 +689,8 @@ static void emit_summary(struct mg_sensor *s, struct mg_device *d)
 		ev_ident_summary(s, ID(d));
 	if (MUD(d) && MUD(d)->url)
 		ev_mud_summary(s, MUD(d));
+	if (d->user)
+		mg_ev_u64(e, "anomaly_events", ((struct devx *)d->user)->anomalies);
 	mg_ev_emit(e);
 }
 
@@ -696,6 +773,7 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 		if (d->user) {
 			mg_ident_free(ID(d));
 			mg_smud_dev_clear(MUD(d));
+			mg_scan_free(((struct devx *)d->user)->scan);
 			free(d->user);
 			d->user = NULL;
 		}
@@ -830,6 +908,8 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 		.min_score = cfg->min_score / 100.0,
 		.report_delta = cfg->report_delta / 100.0,
 	};
+	s->scan = (struct mg_scan_cfg){cfg->scan_window, cfg->scan_fanout, cfg->lateral_hosts,
+				       cfg->mirai_syns};
 	if (cfg->mud_enabled && (rc = mg_smud_new(&s->mud, &s->cfg, s->local, err, errlen)) < 0)
 		goto out;
 	rc = -ENOMEM;
@@ -896,6 +976,7 @@ static void emit_stats(struct mg_sensor *s, bool final)
 			mg_ev_u64(e, mg_parser_name((enum mg_parser)i), s->malformed[i]);
 	mg_ev_close(e);
 	mg_ev_u64(e, "identity_events", s->identity_events);
+	mg_ev_u64(e, "anomaly_events", s->anomaly_events);
 	if (s->mud) {
 		struct mg_smud_stats ms;
 		mg_smud_stats(s->mud, &ms);
@@ -1054,6 +1135,10 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 	else if (p.proto == 58 && p.icmp_type >= 133 && p.icmp_type <= 136)
 		learn_ndp(s, &p, src);
 
+	if (src && p.l4 && !p.frag_off &&
+	    ((p.proto == 6 && (p.tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == MG_TCP_SYN)))
+		scan_conn(s, src, &p);
+
 	int dir;
 	bool created;
 	struct mg_flow *f = mg_flowtab_update(s->flows, &p, s->now_us, &dir, &created);
@@ -1075,6 +1160,8 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 			s->dpi_active++;
 		if ((s->mud || s->flow_cb) && !p.frag_off)
 			mud_flow(s, f, &p, cli, srv);
+		if (p.proto == 17 && dir == 0 && src && p.l4 && !p.frag_off)
+			scan_conn(s, src, &p);
 	}
 	if (f->dpi_state == MG_DPI_PENDING && !p.frag_off) {
 		int rc = mg_dpi_feed(s->dpi, &f->dpi, p.l3, p.l3_len, p.ts_us, &f->app_master,

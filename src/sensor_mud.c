@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../classify/hash.h"
+#include "../classify/hashset.h"
 #include "../classify/mudrules.h"
 
 struct mg_smud {
@@ -65,7 +66,7 @@ void mg_smud_free(struct mg_smud *m)
 void mg_smud_dev_clear(struct mg_smud_dev *md)
 {
 	free(md->url);
-	free(md->keys);
+	mg_hashset_free(&md->seen);
 	memset(md, 0, sizeof(*md));
 }
 
@@ -183,41 +184,6 @@ static bool infrastructure(const struct mg_smud *m, const struct mg_mud_flow *f)
 	return f->proto == 2;
 }
 
-/* Adds @key to the device's distinct set; false if it was there (or the set
- * is at its cap, which counts as seen: the flood is reported by counts). */
-static bool remember(struct mg_smud_dev *md, uint64_t key, uint32_t max)
-{
-	if (md->nkeys >= max)
-		return false;
-	if ((md->nkeys + 1) * 2 > md->capkeys) {
-		uint32_t cap = md->capkeys ? md->capkeys * 2 : 32;
-		uint64_t *nk = calloc(cap, sizeof(*nk));
-		if (!nk)
-			return false;
-		for (uint32_t i = 0; i < md->capkeys; i++) {
-			if (!md->keys[i])
-				continue;
-			uint32_t j = (uint32_t)md->keys[i] & (cap - 1);
-			while (nk[j])
-				j = (j + 1) & (cap - 1);
-			nk[j] = md->keys[i];
-		}
-		free(md->keys);
-		md->keys = nk;
-		md->capkeys = cap;
-	}
-	key |= 1; /* never 0 */
-	uint32_t j = (uint32_t)key & (md->capkeys - 1);
-	while (md->keys[j]) {
-		if (md->keys[j] == key)
-			return false;
-		j = (j + 1) & (md->capkeys - 1);
-	}
-	md->keys[j] = key;
-	md->nkeys++;
-	return true;
-}
-
 bool mg_smud_check(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_ident *id,
 		   const struct mg_smud_dev *peer, const struct mg_mud_flow *f, uint64_t now_us,
 		   struct mg_smud_result *r)
@@ -251,11 +217,13 @@ bool mg_smud_check(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_id
 	snprintf(key, sizeof(key), "%d|%u|%s|%u|%p", f->from_device, f->proto,
 		 r->peer_name ? r->peer_name : mg_addr_str(&f->peer, a, sizeof(a)), port,
 		 r->v.denied_by_entry ? (const void *)r->v.ace : NULL);
-	if (!remember(md, mg_fnv1a(MG_FNV_INIT, key, strlen(key)), m->cfg->mud_max_distinct)) {
+	/* a full set counts as seen: the flood is reported by counts */
+	if (mg_hashset_add(&md->seen, mg_fnv1a(MG_FNV_INIT, key, strlen(key)),
+			   m->cfg->mud_max_distinct) != 1) {
 		r->emit = false;
 		return true;
 	}
-	r->distinct = md->nkeys;
+	r->distinct = md->seen.n;
 	if (now_us - md->win_start_us >= 60000000u || !md->win_start_us) {
 		md->win_start_us = now_us;
 		md->win_events = 0;

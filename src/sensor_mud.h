@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../classify/hashset.h"
 #include "../classify/ident.h"
 #include "../classify/mudmatch.h"
 #include "../classify/mudstore.h"
@@ -26,8 +27,7 @@ struct mg_smud_dev {
 	bool by_device;	  /* the device announced its URL: rules never override it */
 	uint32_t version; /* of the profile last reported */
 	uint64_t checked, violations, events, suppressed;
-	uint64_t *keys; /* distinct violations, open addressing, 0 = empty */
-	uint32_t nkeys, capkeys;
+	struct mg_hashset seen; /* distinct violations */
 	uint64_t win_start_us;
 	uint32_t win_events;
 };

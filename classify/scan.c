@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+#include "hashset.h"
+
+#define PORTS_MAX 16 /* ports with their own fan-out count per window */
+
+struct mg_scan {
+	uint64_t win_start_us;
+	struct mg_hashset pairs; /* (address, port) */
+	struct mg_hashset local_pairs, local_hosts, local_ports;
+	struct {
+		uint16_t port;
+		uint32_t n;
+	} ports[PORTS_MAX];
+	unsigned nports;
+	uint32_t mirai;
+	uint32_t reported[MG_SCAN__KINDS]; /* count at the last finding of the window */
+	struct mg_addr sample[4];
+	unsigned nsample;
+};
+
+static const char *const kind_names[MG_SCAN__KINDS] = {"mirai_syn", "scan", "lateral"};
+
+const char *mg_scan_kind_name(enum mg_scan_kind k)
+{
+	return (unsigned)k < MG_SCAN__KINDS ? kind_names[k] : "?";
+}
+
+void mg_scan_free(struct mg_scan *s)
+{
+	if (!s)
+		return;
+	mg_hashset_free(&s->pairs);
+	mg_hashset_free(&s->local_pairs);
+	mg_hashset_free(&s->local_hosts);
+	mg_hashset_free(&s->local_ports);
+	free(s);
+}
+
+static void new_window(struct mg_scan *s, uint64_t now_us)
+{
+	s->win_start_us = now_us;
+	mg_hashset_clear(&s->pairs);
+	mg_hashset_clear(&s->local_pairs);
+	mg_hashset_clear(&s->local_hosts);
+	mg_hashset_clear(&s->local_ports);
+	s->nports = 0;
+	s->mirai = 0;
+	s->nsample = 0;
+	memset(s->reported, 0, sizeof(s->reported));
+}
+
+/* The ports IoT malware hunts for (telnet, SSH, web, TR-069, Huawei and
+ * Realtek UPnP exploits). */
+static bool hunted(uint16_t port)
+{
+	static const uint16_t p[] = {23, 2323, 22, 80, 8080, 7547, 37215, 52869};
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (p[i] == port)
+			return true;
+	return false;
+}
+
+/* Due when @n reached @threshold, first in the window or eightfold since. */
+static bool due(struct mg_scan *s, enum mg_scan_kind k, uint32_t n, uint32_t threshold)
+{
+	if (n < threshold || (s->reported[k] && n < 8 * s->reported[k]))
+		return false;
+	s->reported[k] = n;
+	return true;
+}
+
+bool mg_scan_conn(struct mg_scan **sp, const struct mg_scan_cfg *cfg, const struct mg_addr *dst,
+		  uint16_t port, bool local, bool mirai, uint64_t now_us,
+		  struct mg_scan_finding *out)
+{
+	struct mg_scan *s = *sp;
+
+	if (!s && !(s = *sp = calloc(1, sizeof(*s))))
+		return false;
+	if (!s->win_start_us || now_us - s->win_start_us >= (uint64_t)cfg->window_s * 1000000u)
+		new_window(s, now_us);
+	uint64_t h = mg_fnv1a(MG_FNV_INIT, dst->b, sizeof(dst->b));
+	uint64_t hp = mg_fnv1a(h, &port, sizeof(port));
+	uint32_t fan = 0;
+	if (mg_hashset_add(&s->pairs, hp, MG_SCAN_SET_MAX) == 1) {
+		unsigned i;
+		for (i = 0; i < s->nsample && memcmp(&s->sample[i], dst, sizeof(*dst)); i++)
+			;
+		if (i == s->nsample && s->nsample < 4)
+			s->sample[s->nsample++] = *dst;
+		for (i = 0; i < s->nports && s->ports[i].port != port; i++)
+			;
+		if (i == s->nports && i < PORTS_MAX) {
+			s->ports[i].port = port;
+			s->ports[i].n = 0;
+			s->nports++;
+		}
+		if (i < s->nports)
+			fan = ++s->ports[i].n;
+		if (local) {
+			mg_hashset_add(&s->local_pairs, hp, MG_SCAN_SET_MAX);
+			mg_hashset_add(&s->local_hosts, h, MG_SCAN_SET_MAX);
+			mg_hashset_add(&s->local_ports, mg_fnv1a(MG_FNV_INIT, &port, sizeof(port)),
+				       MG_SCAN_SET_MAX);
+		}
+	}
+	s->mirai += mirai;
+
+	*out = (struct mg_scan_finding){.window_s = cfg->window_s, .mirai = s->mirai,
+					.nsample = s->nsample};
+	memcpy(out->sample, s->sample, sizeof(out->sample));
+	if (mirai && due(s, MG_SCAN_MIRAI, s->mirai, cfg->mirai_syns)) {
+		out->kind = MG_SCAN_MIRAI;
+		out->score = 0.95; /* no benign stack does this */
+		out->port = port;
+		out->distinct = s->pairs.n;
+		return true;
+	}
+	if (fan && due(s, MG_SCAN_FANOUT, fan, cfg->fanout)) {
+		out->kind = MG_SCAN_FANOUT;
+		/* many addresses on a hunted port is what a worm does */
+		out->score = hunted(port) ? 0.9 : 0.7;
+		out->port = port;
+		out->distinct = fan;
+		return true;
+	}
+	/* lateral: many (local host, port) probes; hosts and ports both count */
+	if (local && due(s, MG_SCAN_LATERAL, s->local_pairs.n, cfg->local_hosts * 2)) {
+		out->kind = MG_SCAN_LATERAL;
+		out->score = s->local_hosts.n >= cfg->local_hosts ? 0.9 : 0.75;
+		out->port = port;
+		out->distinct = s->local_hosts.n;
+		out->ports = s->local_ports.n;
+		return true;
+	}
+	return false;
+}
