@@ -41,6 +41,7 @@ struct mg_config {
 	uint32_t mud_dns_grace, mud_violations_per_minute, mud_max_distinct;
 	/* [anomaly] */
 	uint32_t scan_window, scan_fanout, lateral_hosts, mirai_syns, quarantine_score;
+	uint32_t flood_syn, flood_udp, flood_icmp, flood_dns; /* per second */
 	/* [output] */
 	char events[1024];
 	bool flows;

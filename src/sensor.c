@@ -420,9 +420,21 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 			 x->distinct, x->port, x->window_s,
 			 x->score >= 0.9 ? ", a port IoT malware hunts for" : "");
 		break;
-	default:
+	case MG_SCAN_LATERAL:
 		snprintf(why, sizeof(why), "probed %u local hosts on %u ports within %u s",
 			 x->distinct, x->ports, x->window_s);
+		break;
+	case MG_SCAN_PORTS:
+		snprintf(why, sizeof(why), "connections to %u ports of %u address%s within %u s",
+			 x->ports, x->distinct, x->distinct == 1 ? "" : "es", x->window_s);
+		break;
+	default: {
+		static const char *const what[] = {"SYNs", "new UDP flows", "ICMP echo requests",
+						   "DNS queries"};
+		unsigned k = x->kind - MG_SCAN_SYN_FLOOD;
+		snprintf(why, sizeof(why), "%u %s within one second, at %u target%s",
+			 x->rate, what[k < 4 ? k : 0], x->targets, x->targets == 1 ? "" : "s");
+	}
 	}
 	mg_ev_begin(e, "anomaly", s->now_us);
 	mg_ev_mac(e, "mac", d->mac);
@@ -432,15 +444,23 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 		  x->score * 100 >= s->cfg.quarantine_score ? "quarantine" : "alert");
 	mg_ev_str(e, "why", why);
 	mg_ev_obj(e, "evidence");
-	mg_ev_u64(e, "port", x->port);
-	mg_ev_u64(e, "distinct", x->distinct);
-	if (x->kind == MG_SCAN_LATERAL)
+	if (x->kind < MG_SCAN_SYN_FLOOD) {
+		mg_ev_u64(e, "port", x->port);
+		mg_ev_u64(e, "distinct", x->distinct);
+	}
+	if (x->kind == MG_SCAN_LATERAL || x->kind == MG_SCAN_PORTS)
 		mg_ev_u64(e, "ports", x->ports);
-	mg_ev_u64(e, "mirai_syns", x->mirai);
+	if (x->kind >= MG_SCAN_SYN_FLOOD) {
+		mg_ev_u64(e, "rate_per_s", x->rate);
+		mg_ev_u64(e, "destinations", x->targets);
+	} else {
+		mg_ev_u64(e, "mirai_syns", x->mirai);
+	}
 	mg_ev_u64(e, "window_s", x->window_s);
-	mg_ev_u64(e, "threshold", x->kind == MG_SCAN_MIRAI    ? s->scan.mirai_syns
-				  : x->kind == MG_SCAN_FANOUT ? s->scan.fanout
-							      : s->scan.local_hosts * 2);
+	mg_ev_u64(e, "threshold", x->kind == MG_SCAN_MIRAI     ? s->scan.mirai_syns
+				  : x->kind == MG_SCAN_FANOUT || x->kind == MG_SCAN_PORTS ? s->scan.fanout
+				  : x->kind == MG_SCAN_LATERAL ? s->scan.local_hosts * 2
+							       : s->scan.flood[x->kind - MG_SCAN_SYN_FLOOD]);
 	mg_ev_arr(e, "sample_destinations");
 	for (unsigned i = 0; i < x->nsample; i++)
 		mg_ev_str(e, NULL, mg_addr_str(&x->sample[i], a, sizeof(a)));
@@ -449,22 +469,39 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 	mg_ev_emit(e);
 }
 
-/* A connection the device at @d opens: SYNs, and first packets of UDP flows. */
-static void scan_conn(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt *p)
+/* What the packet @p from the device at @d counts for: a connection it opens
+ * (a SYN, the first packet of a UDP flow: @new_udp), and the flood rates. */
+static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt *p,
+			bool new_udp)
 {
 	struct mg_scan_finding x;
 	struct devx *dx = d->user;
+	bool syn = p->proto == 6 && (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == MG_TCP_SYN;
 
-	if (!dx || mg_addr_is_group(&p->dst) || (p->dst.b[12] == 255 && p->dst.b[15] == 255))
+	if (!dx || !p->l4 || p->frag_off)
 		return;
-	bool mirai = false;
-	if (p->ip_version == 4 && p->proto == 6) {
-		const uint8_t *v4 = p->dst.b + 12;
-		mirai = p->tcp_seq == ((uint32_t)v4[0] << 24 | (uint32_t)v4[1] << 16 |
-				       (uint32_t)v4[2] << 8 | v4[3]);
+	if ((syn || new_udp) && !mg_addr_is_group(&p->dst) &&
+	    !(p->dst.b[12] == 255 && p->dst.b[15] == 255)) {
+		bool mirai = false;
+		if (p->ip_version == 4 && syn) {
+			const uint8_t *v4 = p->dst.b + 12;
+			mirai = p->tcp_seq == ((uint32_t)v4[0] << 24 | (uint32_t)v4[1] << 16 |
+					       (uint32_t)v4[2] << 8 | v4[3]);
+		}
+		if (mg_scan_conn(&dx->scan, &s->scan, &p->dst, p->dport,
+				 mg_devtab_is_local(s->devs, &p->dst), mirai, s->now_us, &x))
+			emit_scan(s, d, &x);
 	}
-	if (mg_scan_conn(&dx->scan, &s->scan, &p->dst, p->dport,
-			 mg_devtab_is_local(s->devs, &p->dst), mirai, s->now_us, &x))
+	int rate = syn ? MG_RATE_SYN
+		   : new_udp ? MG_RATE_UDP_FLOW
+		   : (p->proto == 1 && p->icmp_type == 8) || (p->proto == 58 && p->icmp_type == 128)
+		       ? MG_RATE_ICMP_ECHO
+		       : -1;
+	if (rate >= 0 && mg_scan_rate(&dx->scan, &s->scan, (enum mg_rate)rate, &p->dst, p->dport, s->now_us, &x))
+		emit_scan(s, d, &x);
+	/* a query: to port 53 with the QR bit clear */
+	if (p->proto == 17 && p->dport == 53 && p->payload_len >= 3 && !(p->payload[2] & 0x80) &&
+	    mg_scan_rate(&dx->scan, &s->scan, MG_RATE_DNS_QUERY, &p->dst, 53, s->now_us, &x))
 		emit_scan(s, d, &x);
 }
 
@@ -909,7 +946,8 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 		.report_delta = cfg->report_delta / 100.0,
 	};
 	s->scan = (struct mg_scan_cfg){cfg->scan_window, cfg->scan_fanout, cfg->lateral_hosts,
-				       cfg->mirai_syns};
+				       cfg->mirai_syns,
+				       {cfg->flood_syn, cfg->flood_udp, cfg->flood_icmp, cfg->flood_dns}};
 	if (cfg->mud_enabled && (rc = mg_smud_new(&s->mud, &s->cfg, s->local, err, errlen)) < 0)
 		goto out;
 	rc = -ENOMEM;
@@ -1135,10 +1173,6 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 	else if (p.proto == 58 && p.icmp_type >= 133 && p.icmp_type <= 136)
 		learn_ndp(s, &p, src);
 
-	if (src && p.l4 && !p.frag_off &&
-	    ((p.proto == 6 && (p.tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == MG_TCP_SYN)))
-		scan_conn(s, src, &p);
-
 	int dir;
 	bool created;
 	struct mg_flow *f = mg_flowtab_update(s->flows, &p, s->now_us, &dir, &created);
@@ -1160,9 +1194,9 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 			s->dpi_active++;
 		if ((s->mud || s->flow_cb) && !p.frag_off)
 			mud_flow(s, f, &p, cli, srv);
-		if (p.proto == 17 && dir == 0 && src && p.l4 && !p.frag_off)
-			scan_conn(s, src, &p);
 	}
+	if (src)
+		scan_packet(s, src, &p, created && dir == 0 && p.proto == 17);
 	if (f->dpi_state == MG_DPI_PENDING && !p.frag_off) {
 		int rc = mg_dpi_feed(s->dpi, &f->dpi, p.l3, p.l3_len, p.ts_us, &f->app_master,
 				     &f->app_proto);

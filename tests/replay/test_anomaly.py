@@ -11,6 +11,7 @@ MUDGUARD = os.environ['MUDGUARD']
 PCAPS = os.environ['MG_PCAPS']
 ATTACK_START = '2025-01-01T12:05:00'  # the generator's attacks start at T0 + duration/2
 CAMERA, TV = '44:19:b6:10:00:95', 'b0:a7:37:10:06:e6'
+PLUG, BULB = '50:c7:bf:10:01:52', '00:17:88:10:02:f2'
 
 
 def anomalies(pcap, conf_text=''):
@@ -49,22 +50,41 @@ class Scan(unittest.TestCase):
 
     def test_lateral(self):
         a = anomalies('lateral.pcap')
-        self.assertEqual([(e['mac'], e['detector']) for e in a], [(TV, 'lateral')])
+        self.assertEqual({e['mac'] for e in a}, {TV})
+        self.assertEqual(a[0]['detector'], 'lateral')
         self.assertLess(seconds_after_start(a[0]['timestamp']), 5)
         self.assertEqual(a[0]['evidence']['ports'], 8)
         self.assertEqual(a[0]['verdict'], 'alert')  # a handful of hosts: not enough to isolate
 
-    def test_benign_and_other_attacks_silent(self):
-        # a flood hits one address: not a scan; a new C2 domain is not one either
-        for pcap in ('benign.pcap', 'synflood.pcap', 'udpflood.pcap', 'c2.pcap'):
+    def test_floods(self):
+        for pcap, mac, det in (('synflood.pcap', PLUG, 'syn_flood'),
+                               ('udpflood.pcap', BULB, 'udp_flood')):
+            a = anomalies(pcap)
+            self.assertEqual({e['mac'] for e in a}, {mac}, pcap)
+            f = [e for e in a if e['detector'] == det]
+            self.assertTrue(f, pcap)
+            self.assertLess(seconds_after_start(f[0]['timestamp']), 5)
+            self.assertEqual(f[0]['verdict'], 'quarantine')
+            self.assertEqual(f[0]['evidence']['destinations'], 1)
+            self.assertIn('within one second, at 1 target', f[0]['why'])
+        # the Mirai scan sends SYNs as fast, but to many targets: a scan, not a flood
+        self.assertNotIn('syn_flood', {e['detector'] for e in anomalies('mirai.pcap')})
+
+    def test_benign_silent(self):
+        # a new C2 domain is neither a scan nor a flood
+        for pcap in ('benign.pcap', 'c2.pcap'):
             self.assertEqual(anomalies(pcap), [], pcap)
 
     def test_near_miss_thresholds(self):
         """Thresholds just above what the captures hold: nothing fires."""
         self.assertEqual(anomalies('mirai.pcap', '[anomaly]\nmirai_syns = 100000\n'
                                    'scan_fanout = 100000\n'), [])
-        self.assertEqual(anomalies('lateral.pcap', '[anomaly]\nlateral_hosts = 33\n'), [])
-        self.assertEqual(len(anomalies('lateral.pcap', '[anomaly]\nlateral_hosts = 32\n')), 1)
+        quiet = '[anomaly]\nscan_fanout = 65\n'
+        self.assertEqual(anomalies('lateral.pcap', quiet + 'lateral_hosts = 33\n'), [])
+        self.assertEqual(len(anomalies('lateral.pcap', quiet + 'lateral_hosts = 32\n')), 1)
+        # the SYN flood runs at 2000 per second
+        self.assertEqual(anomalies('synflood.pcap', '[anomaly]\nflood_syn = 2001\n'), [])
+        self.assertTrue(anomalies('synflood.pcap', '[anomaly]\nflood_syn = 2000\n'))
 
 
 if __name__ == '__main__':
