@@ -297,6 +297,31 @@ static bool enter_object(struct ctx *c, json_t *v, const char *key)
 	return false;
 }
 
+static const char *const port_ops[] = {
+	[MG_PORT_ANY] = "any", [MG_PORT_EQ] = "eq",   [MG_PORT_NEQ] = "neq",
+	[MG_PORT_LTE] = "lte", [MG_PORT_GTE] = "gte", [MG_PORT_RANGE] = "range"};
+static const char *const actions[] = {
+	[MG_MUD_ACCEPT] = "accept", [MG_MUD_DROP] = "drop", [MG_MUD_REJECT] = "reject"};
+
+const char *mg_mud_port_op_name(enum mg_mud_portop op)
+{
+	return (unsigned)op <= MG_PORT_RANGE ? port_ops[op] : "?";
+}
+
+const char *mg_mud_action_name(enum mg_mud_action a)
+{
+	return (unsigned)a <= MG_MUD_REJECT ? actions[a] : "?";
+}
+
+/* The index of @name in @names[@lo..@hi], or -1. */
+static int name_index(const char *name, const char *const *names, int lo, int hi, bool icase)
+{
+	for (int i = lo; i <= hi; i++)
+		if (!(icase ? strcasecmp : strcmp)(name, names[i]))
+			return i;
+	return -1;
+}
+
 static int parse_port(struct ctx *c, json_t *v, const char *key, struct mg_mud_ports *p)
 {
 	json_t *op = json_object_get(v, "operator"), *port = json_object_get(v, "port"),
@@ -330,19 +355,13 @@ static int parse_port(struct ctx *c, json_t *v, const char *key, struct mg_mud_p
 		pop(c);
 		return -1;
 	}
-	if (!strcmp(o, "eq"))
-		p->op = MG_PORT_EQ;
-	else if (!strcmp(o, "neq"))
-		p->op = MG_PORT_NEQ;
-	else if (!strcmp(o, "lte"))
-		p->op = MG_PORT_LTE;
-	else if (!strcmp(o, "gte"))
-		p->op = MG_PORT_GTE;
-	else {
+	int i = name_index(o, port_ops, MG_PORT_EQ, MG_PORT_GTE, false);
+	if (i < 0) {
 		problem(c, MG_MUD_ERROR, "operator \"%s\" is not eq, neq, lte or gte", o);
 		pop(c);
 		return -1;
 	}
+	p->op = (uint8_t)i;
 	pop(c);
 	return 0;
 }
@@ -582,13 +601,10 @@ static int parse_action(struct ctx *c, json_t *a, struct mg_mud_ace *ace)
 	/* RFC 8519 identities, with or without module prefix, any case */
 	const char *colon = strchr(f, ':');
 	const char *name = colon ? colon + 1 : f;
-	if (!strcasecmp(name, "accept"))
-		ace->action = MG_MUD_ACCEPT;
-	else if (!strcasecmp(name, "drop"))
-		ace->action = MG_MUD_DROP;
-	else if (!strcasecmp(name, "reject"))
-		ace->action = MG_MUD_REJECT;
-	else {
+	int i = name_index(name, actions, MG_MUD_ACCEPT, MG_MUD_REJECT, true);
+	if (i >= 0) {
+		ace->action = (uint8_t)i;
+	} else {
 		push_key(c, "forwarding");
 		problem(c, MG_MUD_ERROR, "\"%s\" is not accept, drop or reject", f);
 		pop(c);
@@ -971,15 +987,14 @@ static int set_new(json_t *o, const char *k, json_t *v)
 
 static json_t *port_json(const struct mg_mud_ports *p)
 {
-	static const char *const ops[] = {"eq", "eq", "neq", "lte", "gte"};
 	if (p->op == MG_PORT_RANGE)
 		return json_pack("{s:i,s:i}", "lower-port", p->lo, "upper-port", p->hi);
-	return json_pack("{s:s,s:i}", "operator", ops[p->op < 5 ? p->op : 1], "port", p->lo);
+	return json_pack("{s:s,s:i}", "operator", mg_mud_port_op_name((enum mg_mud_portop)p->op),
+			 "port", p->lo);
 }
 
 static json_t *ace_json(const struct mg_mud_ace *a)
 {
-	static const char *const actions[] = {"accept", "drop", "reject"};
 	json_t *ace = json_object(), *m = json_object();
 	char buf[80], ip[64];
 	int rc = 0;
@@ -1048,7 +1063,8 @@ static json_t *ace_json(const struct mg_mud_ace *a)
 	}
 	rc |= json_object_set(ace, "matches", m);
 	rc |= set_new(ace, "actions",
-		      json_pack("{s:s}", "forwarding", actions[a->action <= 2 ? a->action : 1]));
+		      json_pack("{s:s}", "forwarding",
+				mg_mud_action_name((enum mg_mud_action)a->action)));
 	json_decref(m);
 	if (rc)
 		goto fail_ace;

@@ -117,6 +117,11 @@ void mg_mud_free(struct mg_mud *m);
  * Returns 0, -ENOMEM or -EIO. */
 int mg_mud_write(FILE *out, const struct mg_mud *m);
 
+/* RFC 8519 names: "any" "eq" "neq" "lte" "gte" "range"; "accept" "drop"
+ * "reject". The one table the reader, writer and matcher share. */
+const char *mg_mud_port_op_name(enum mg_mud_portop op);
+const char *mg_mud_action_name(enum mg_mud_action a);
+
 /* The ACL named @name, or NULL. */
 const struct mg_mud_acl *mg_mud_acl_find(const struct mg_mud *m, const char *name);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mudmatch.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,11 +76,10 @@ static bool port_ok(const struct mg_mud_ports *p, uint16_t v)
 
 static const char *port_desc(const struct mg_mud_ports *p, char *buf, size_t len)
 {
-	static const char *const ops[] = {"any", "eq", "neq", "lte", "gte", "range"};
 	if (p->op == MG_PORT_RANGE)
 		snprintf(buf, len, "%u-%u", p->lo, p->hi);
 	else
-		snprintf(buf, len, "%s %u", ops[p->op < 6 ? p->op : 0], p->lo);
+		snprintf(buf, len, "%s %u", mg_mud_port_op_name((enum mg_mud_portop)p->op), p->lo);
 	return buf;
 }
 
@@ -333,9 +333,8 @@ bool mg_mud_url_valid(const char *url, char *why, size_t len)
 		if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' ||
 		    c == '`' || c == '{' || c == '}' || c == '|' || c == '^')
 			BAD("byte 0x%02x at offset %zu is not allowed in a URL", c, i);
-		if (c == '%' && !(i + 2 < n && strchr("0123456789abcdefABCDEF", url[i + 1]) &&
-				  strchr("0123456789abcdefABCDEF", url[i + 2]) && url[i + 1] &&
-				  url[i + 2]))
+		if (c == '%' && !(i + 2 < n && isxdigit((unsigned char)url[i + 1]) &&
+				  isxdigit((unsigned char)url[i + 2])))
 			BAD("bad percent-escape at offset %zu", i);
 	}
 	if (strncasecmp(url, "https://", 8))

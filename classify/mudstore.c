@@ -13,7 +13,6 @@
 
 struct mg_mudstore {
 	struct mg_mudstore_cfg cfg;
-	char repository[1024], trust_anchors[1024], ca_file[1024], connect_to[512];
 	struct mg_mudsig *sig;
 	struct mg_mudprof **e;
 	size_t n;
@@ -72,17 +71,8 @@ int mg_mudstore_new(struct mg_mudstore **out, const struct mg_mudstore_cfg *cfg,
 	if (!s)
 		return -ENOMEM;
 	s->cfg = *cfg;
-	snprintf(s->repository, sizeof(s->repository), "%s", cfg->repository ? cfg->repository : "");
-	snprintf(s->trust_anchors, sizeof(s->trust_anchors), "%s",
-		 cfg->trust_anchors ? cfg->trust_anchors : "");
-	snprintf(s->ca_file, sizeof(s->ca_file), "%s", cfg->ca_file ? cfg->ca_file : "");
-	snprintf(s->connect_to, sizeof(s->connect_to), "%s", cfg->connect_to ? cfg->connect_to : "");
-	s->cfg.repository = s->repository;
-	s->cfg.trust_anchors = s->trust_anchors;
-	s->cfg.ca_file = s->ca_file;
-	s->cfg.connect_to = s->connect_to;
-	if (s->trust_anchors[0] &&
-	    (rc = mg_mudsig_new(&s->sig, s->trust_anchors, cfg->check_time, err, errlen)) < 0)
+	if (cfg->trust_anchors[0] &&
+	    (rc = mg_mudsig_new(&s->sig, cfg->trust_anchors, cfg->check_time, err, errlen)) < 0)
 		goto fail;
 	if (cfg->fetch && (rc = mg_fetch_init()) < 0) {
 		snprintf(err, errlen, "cannot initialise libcurl");
@@ -141,9 +131,9 @@ static void sig_url(const struct mg_mud *m, const char *url, char *out, size_t l
 static bool repo_path(const struct mg_mudstore *s, const char *url, char *out, size_t len)
 {
 	char why[128];
-	if (!s->repository[0] || !mg_mud_url_valid(url, why, sizeof(why)))
+	if (!s->cfg.repository[0] || !mg_mud_url_valid(url, why, sizeof(why)))
 		return false;
-	return (size_t)snprintf(out, len, "%s/%s", s->repository, url + 8) < len;
+	return (size_t)snprintf(out, len, "%s/%s", s->cfg.repository, url + 8) < len;
 }
 
 struct loaded {
@@ -288,7 +278,7 @@ static void load(struct mg_mudstore *s, struct mg_mudprof *p, uint64_t now_us)
 		} else {
 			snprintf(p->origin, sizeof(p->origin), "none");
 			PERR(p, "not in the repository%s%s, and fetching is off",
-				 s->repository[0] ? " " : "", s->repository);
+				 s->cfg.repository[0] ? " " : "", s->cfg.repository);
 		}
 	}
 	if (rc == 0 && strcmp(l.mud->url ? l.mud->url : "", p->url) && !l.warnings++)

@@ -25,6 +25,8 @@
 
 #include "mud.h"
 
+/* The strings are borrowed: they must outlive the store (the sensor's
+ * configuration does); "" turns an option off, NULL is not allowed. */
 struct mg_mudstore_cfg {
 	const char *repository;	   /* "" = none */
 	bool fetch;		   /* HTTPS retrieval */

@@ -29,14 +29,19 @@ struct devx {
 	uint64_t anomalies;
 };
 
+static struct devx *DX(const struct mg_device *d)
+{
+	return d ? d->user : NULL;
+}
+
 static struct mg_ident *ID(const struct mg_device *d)
 {
-	return d && d->user ? ((struct devx *)d->user)->id : NULL;
+	return DX(d) ? DX(d)->id : NULL;
 }
 
 static struct mg_smud_dev *MUD(const struct mg_device *d)
 {
-	return d && d->user ? &((struct devx *)d->user)->mud : NULL;
+	return DX(d) ? &DX(d)->mud : NULL;
 }
 
 struct mg_sensor {
@@ -407,7 +412,7 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 
 	flush_pending(s);
 	s->anomaly_events++;
-	((struct devx *)d->user)->anomalies++;
+	DX(d)->anomalies++;
 	switch (x->kind) {
 	case MG_SCAN_MIRAI:
 		snprintf(why, sizeof(why),
@@ -475,7 +480,7 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 			bool new_udp)
 {
 	struct mg_scan_finding x;
-	struct devx *dx = d->user;
+	struct devx *dx = DX(d);
 	bool syn = p->proto == 6 && (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == MG_TCP_SYN;
 
 	if (!dx || !p->l4 || p->frag_off)
@@ -726,8 +731,8 @@ static void emit_summary(struct mg_sensor *s, struct mg_device *d)
 		ev_ident_summary(s, ID(d));
 	if (MUD(d) && MUD(d)->url)
 		ev_mud_summary(s, MUD(d));
-	if (d->user)
-		mg_ev_u64(e, "anomaly_events", ((struct devx *)d->user)->anomalies);
+	if (DX(d))
+		mg_ev_u64(e, "anomaly_events", DX(d)->anomalies);
 	mg_ev_emit(e);
 }
 
@@ -777,7 +782,7 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 			flush_pending(s);
 		s->pending[s->n_pending++] = d;
 		d->user = calloc(1, sizeof(struct devx));
-		if (d->user && !(((struct devx *)d->user)->id = mg_ident_new(&s->icfg))) {
+		if (d->user && !(DX(d)->id = mg_ident_new(&s->icfg))) {
 			free(d->user);
 			d->user = NULL;
 		}
@@ -810,7 +815,7 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 		if (d->user) {
 			mg_ident_free(ID(d));
 			mg_smud_dev_clear(MUD(d));
-			mg_scan_free(((struct devx *)d->user)->scan);
+			mg_scan_free(DX(d)->scan);
 			free(d->user);
 			d->user = NULL;
 		}
@@ -1208,6 +1213,25 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 out:
 	flush_pending(s);
 	flush_dirty(s);
+}
+
+int mg_sensor_replay_file(struct mg_sensor *s, const char *path, char *err, size_t errlen)
+{
+	struct mg_source *src;
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+	uint64_t ts;
+	int rc;
+
+	if (mg_source_open_file(&src, path, "", err, errlen) < 0)
+		return -1;
+	enum mg_link link = mg_source_link(src);
+	while ((rc = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET)
+		mg_sensor_packet(s, link, data, caplen, wirelen, ts);
+	if (rc == MG_SRC_ERROR)
+		snprintf(err, errlen, "%s", mg_source_errstr(src));
+	mg_source_free(src);
+	return rc == MG_SRC_ERROR;
 }
 
 void mg_sensor_tick(struct mg_sensor *s, uint64_t now_us)

@@ -26,6 +26,12 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *data,
 		      uint32_t caplen, uint32_t wirelen, uint64_t ts_us);
 
+/* Feeds every packet of the capture file @path to @s (the tools' replay; the
+ * daemon's own loop also handles signals and notes). Returns 0; 1 when
+ * reading stopped at an error, with the message in @err and the packets
+ * before it kept; -1 when the file cannot be opened (message in @err). */
+int mg_sensor_replay_file(struct mg_sensor *s, const char *path, char *err, size_t errlen);
+
 /* Advances time without a packet (live capture idle); emits due stats. */
 void mg_sensor_tick(struct mg_sensor *s, uint64_t now_us);
 

@@ -209,17 +209,18 @@ bool mg_smud_check(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_id
 	/* one event per distinct violation: direction, protocol, the peer (by
 	 * name when it has one, so CDN rotation is one violation), its service
 	 * port (or ICMP type), and the entry that decided */
-	char key[400];
 	uint16_t port = f->proto == 1 || f->proto == 58 ? (uint16_t)f->icmp_type
 			: f->from_device			? f->peer_port
 								: f->dev_port;
-	char a[64];
-	snprintf(key, sizeof(key), "%d|%u|%s|%u|%p", f->from_device, f->proto,
-		 r->peer_name ? r->peer_name : mg_addr_str(&f->peer, a, sizeof(a)), port,
-		 r->v.denied_by_entry ? (const void *)r->v.ace : NULL);
+	const struct mg_mud_ace *entry = r->v.denied_by_entry ? r->v.ace : NULL;
+	uint64_t key = mg_fnv1a(MG_FNV_INIT, &f->from_device, sizeof(f->from_device));
+	key = mg_fnv1a(key, &f->proto, sizeof(f->proto));
+	key = r->peer_name ? mg_fnv1a(key, r->peer_name, strlen(r->peer_name))
+			   : mg_fnv1a(key, f->peer.b, sizeof(f->peer.b));
+	key = mg_fnv1a(key, &port, sizeof(port));
+	key = mg_fnv1a(key, &entry, sizeof(entry));
 	/* a full set counts as seen: the flood is reported by counts */
-	if (mg_hashset_add(&md->seen, mg_fnv1a(MG_FNV_INIT, key, strlen(key)),
-			   m->cfg->mud_max_distinct) != 1) {
+	if (mg_hashset_add(&md->seen, key, m->cfg->mud_max_distinct) != 1) {
 		r->emit = false;
 		return true;
 	}

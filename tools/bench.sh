@@ -8,11 +8,7 @@
 # second, peak memory (max RSS) and the ratios against ndpiReader.
 set -eu
 cd "$(dirname "$0")/.."
-RUNS=${RUNS:-3}
-./scripts/install-deps.sh
-[ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release -Dtests=false >/dev/null
-ninja -C build-bench >/dev/null
-mkdir -p bench-out
+. tools/bench_lib.sh
 CAP=bench-out/bench.pcap
 [ -f "$CAP" ] || ./build-bench/tools/mudguard-gen bench "$CAP"
 PKTS=$(./build-bench/tools/mudguard-readloop "$CAP" | awk '{print $1}')
@@ -23,24 +19,10 @@ for l in sys.stdin:
     if e["event_type"] == "stats" and e["final"]:
         print(e["flows"]["created"], e["devices"]["created"])')
 
-measure() { # name, command...: prints "name seconds maxrss_kb" of the fastest run
-	name=$1
-	shift
-	best=
-	for _ in $(seq "$RUNS"); do
-		/usr/bin/time -f "%e %M" -o bench-out/time.txt "$@" >/dev/null 2>&1
-		line=$(cat bench-out/time.txt)
-		if [ -z "$best" ] || [ "$(echo "$line $best" | awk '{print ($1 < $3)}')" = 1 ]; then
-			best=$line
-		fi
-	done
-	echo "$name $best"
-}
-
 {
-	measure mudguard ./build-bench/src/mudguard -r "$CAP" -o /dev/null
-	measure ndpiReader ndpiReader -i "$CAP" -q
-	measure readloop ./build-bench/tools/mudguard-readloop "$CAP"
+	measure wall mudguard ./build-bench/src/mudguard -r "$CAP" -o /dev/null
+	measure wall ndpiReader ndpiReader -i "$CAP" -q
+	measure wall readloop ./build-bench/tools/mudguard-readloop "$CAP"
 } >bench-out/results.txt
 
 python3 - "$PKTS" $FLOWS <<'PY'

@@ -13,11 +13,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
-./scripts/install-deps.sh
-[ -f build-bench/build.ninja ] || meson setup build-bench --buildtype=release -Dtests=false >/dev/null
-ninja -C build-bench >/dev/null
+. tools/bench_lib.sh
 B=build-bench
-mkdir -p bench-out
 CAP=bench-out/mud.pcap
 SMALL=bench-out/mud-small.pcap
 REPO=bench-out/mud-repo
@@ -79,23 +76,9 @@ repository = $REPO
 CONF
 done
 
-measure() { # name, command...: prints "name cpu_seconds maxrss_kb" of the fastest run
-	name=$1
-	shift
-	best=
-	for _ in $(seq "$RUNS"); do
-		/usr/bin/time -f "%U %S %M" -o bench-out/time.txt "$@" >/dev/null 2>&1
-		line=$(awk '{printf "%.2f %s", $1 + $2, $3}' bench-out/time.txt)
-		if [ -z "$best" ] || [ "$(echo "$line $best" | awk '{print ($1 < $3)}')" = 1 ]; then
-			best=$line
-		fi
-	done
-	echo "$name $best"
-}
-
 {
-	measure mud-off $B/src/mudguard -c bench-out/mud-no.conf -r "$CAP" -o /dev/null
-	measure mud-on $B/src/mudguard -c bench-out/mud-yes.conf -r "$CAP" -o /dev/null
+	measure cpu mud-off $B/src/mudguard -c bench-out/mud-no.conf -r "$CAP" -o /dev/null
+	measure cpu mud-on $B/src/mudguard -c bench-out/mud-yes.conf -r "$CAP" -o /dev/null
 } >bench-out/mud-results.txt
 $B/src/mudguard -c bench-out/mud-yes.conf -r "$CAP" --stats-interval 86400 -o - |
 	python3 -c 'import json,sys

@@ -18,7 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "../capture/source.h"
 #include "../classify/fpmodel.h"
 #include "../classify/ident.h"
 #include "../src/config.h"
@@ -78,23 +77,16 @@ static int cmp_tok(const void *a, const void *b)
  * the capture, -1 if the capture cannot be used, -ENOMEM if @s is lost. */
 static int extract(struct sample *smp, struct mg_sensor *s)
 {
-	struct mg_source *src;
 	char err[1024];
-	const uint8_t *data;
-	uint32_t caplen, wirelen;
-	uint64_t ts, first = 0;
-	int rc;
+	uint64_t first = 0;
+	int rc = mg_sensor_replay_file(s, smp->path, err, sizeof(err));
 
-	if (mg_source_open_file(&src, smp->path, "", err, sizeof(err)) < 0) {
+	if (rc < 0) {
 		fprintf(stderr, "mudguard-fingerprint: %s\n", err);
 		return -1; /* nothing was fed: @s is still clean */
 	}
-	enum mg_link link = mg_source_link(src);
-	while ((rc = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET)
-		mg_sensor_packet(s, link, data, caplen, wirelen, ts);
-	if (rc == MG_SRC_ERROR)
-		fprintf(stderr, "mudguard-fingerprint: warning: %s\n", mg_source_errstr(src));
-	mg_source_free(src);
+	if (rc > 0)
+		fprintf(stderr, "mudguard-fingerprint: warning: %s\n", err);
 
 	const struct mg_ident *id = mg_sensor_ident(s, smp->mac, &first);
 	size_t n = id ? mg_ident_count(id) : 0;

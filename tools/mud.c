@@ -27,7 +27,6 @@
 
 #include <getopt.h>
 
-#include "../capture/source.h"
 #include "../classify/ident.h"
 #include "../classify/mud.h"
 #include "../classify/mudmatch.h"
@@ -373,21 +372,13 @@ static int learn(int argc, char **argv)
 	mg_sensor_on_flow(s, on_flow, &l);
 	int rc = 1;
 	for (size_t i = 0; i < ncaps; i++) {
-		struct mg_source *src;
-		const uint8_t *data;
-		uint32_t caplen, wirelen;
-		uint64_t ts;
-		if (mg_source_open_file(&src, caps[i], "", err, sizeof(err)) < 0) {
+		int r = mg_sensor_replay_file(s, caps[i], err, sizeof(err));
+		if (r < 0) {
 			fprintf(stderr, "mudguard-mud: %s\n", err);
 			goto out;
 		}
-		enum mg_link link = mg_source_link(src);
-		int r;
-		while ((r = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET)
-			mg_sensor_packet(s, link, data, caplen, wirelen, ts);
-		if (r == MG_SRC_ERROR)
-			fprintf(stderr, "mudguard-mud: warning: %s\n", mg_source_errstr(src));
-		mg_source_free(src);
+		if (r > 0)
+			fprintf(stderr, "mudguard-mud: warning: %s\n", err);
 	}
 	uint64_t first;
 	const struct mg_ident *id = mg_sensor_ident(s, l.mac, &first);
