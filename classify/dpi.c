@@ -97,3 +97,9 @@ const char *mg_dpi_version(void)
 {
 	return ndpi_revision();
 }
+
+bool mg_dpi_cleartext_credentials(const void *state)
+{
+	const struct ndpi_flow_struct *f = state;
+	return f && (f->risk & (1ull << NDPI_CLEAR_TEXT_CREDENTIALS));
+}

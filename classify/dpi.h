@@ -7,6 +7,7 @@
 #ifndef MG_DPI_H
 #define MG_DPI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,10 @@ int mg_dpi_feed(struct mg_dpi *d, void **state, const uint8_t *l3, uint32_t len,
 /* Ends detection on a flow that was not detected: nDPI's best guess (by port
  * and protocol) goes into @master and @app. Frees *@state. */
 void mg_dpi_giveup(struct mg_dpi *d, void **state, uint16_t *master, uint16_t *app);
+
+/* True if nDPI saw credentials sent in clear text in the flow of @state
+ * (NULL: false). Call before the state is freed. */
+bool mg_dpi_cleartext_credentials(const void *state);
 
 /* Frees a flow's state (NULL allowed) and sets *@state to NULL. */
 void mg_dpi_state_free(void **state);

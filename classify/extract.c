@@ -362,6 +362,8 @@ static void do_dns(struct ctx *c, bool mdns, bool nbns)
 	rc = mg_dns_parse(p->payload, p->payload_len, &h, dns_rr, &d);
 	if (rc < 0)
 		bad(c, MG_PARSER_DNS);
+	else if (d.qname[0] && c->ops->dns_msg)
+		c->ops->dns_msg(c->user, d.response, d.qname, d.response ? h.flags & 0xf : -1);
 }
 
 static void do_ssdp(struct ctx *c)

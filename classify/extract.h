@@ -105,6 +105,10 @@ struct mg_extract_ops {
 			   uint32_t ttl);
 	/* A malformed discovery/naming message (counted, never fatal). */
 	void (*malformed)(void *user, enum mg_parser family);
+	/* A DNS query for @qname (@who 0, the sender, @rcode -1), or the answer
+	 * to one (@who 1, the querier, @rcode from the header: 3 = NXDOMAIN).
+	 * NULL ignores them. */
+	void (*dns_msg)(void *user, int who, const char *qname, int rcode);
 };
 
 /* Runs every extractor that applies to @p. @p0f may be NULL (no OS labels). */

@@ -51,6 +51,18 @@ static inline int mg_hashset_add(struct mg_hashset *s, uint64_t key, uint32_t ma
 	return 1;
 }
 
+/* True if @key is in @s. */
+static inline int mg_hashset_has(const struct mg_hashset *s, uint64_t key)
+{
+	key |= 1;
+	if (!s->cap)
+		return 0;
+	for (uint32_t j = (uint32_t)(key ^ key >> 32) & (s->cap - 1); s->k[j]; j = (j + 1) & (s->cap - 1))
+		if (s->k[j] == key)
+			return 1;
+	return 0;
+}
+
 /* Empties @s, keeping its memory. */
 static inline void mg_hashset_clear(struct mg_hashset *s)
 {

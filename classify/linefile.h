@@ -8,6 +8,7 @@
 #define MG_LINEFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Next whitespace-separated token of *@s into @out; double quotes group (with
  * \" and \\ inside) and are removed. Returns 1, 0 at end of line or comment,
@@ -28,5 +29,9 @@ int mg_lines_load(const char *path, const char *suffix, mg_line_cb cb, void *use
 /* Same over @len bytes of @text, named @name. */
 int mg_lines_load_mem(const char *name, const char *text, size_t len, mg_line_cb cb, void *user,
 		      char *err, size_t errlen);
+
+/* Reads a whole file of at most @max bytes into a malloc'd, NUL-terminated
+ * buffer. Returns 0, -EFBIG or -errno. */
+int mg_read_file(const char *path, uint32_t max, char **out, size_t *len);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linefile.h"
 #include "mudfetch.h"
 #include "mudmatch.h"
 #include "mudsig.h"
@@ -17,49 +18,6 @@ struct mg_mudstore {
 	struct mg_mudprof **e;
 	size_t n;
 };
-
-int mg_read_file(const char *path, uint32_t max, char **out, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *b = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
-
-	*out = NULL;
-	if (!f)
-		return -errno;
-	for (;;) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			char *nb = realloc(b, cap + 1);
-			if (!nb) {
-				rc = -ENOMEM;
-				break;
-			}
-			b = nb;
-		}
-		size_t got = fread(b + n, 1, cap - n, f);
-		n += got;
-		if (n > max) {
-			rc = -EFBIG;
-			break;
-		}
-		if (got == 0) {
-			if (ferror(f))
-				rc = -EIO;
-			break;
-		}
-	}
-	fclose(f);
-	if (rc) {
-		free(b);
-		return rc;
-	}
-	b[n] = 0;
-	*out = b;
-	*len = n;
-	return 0;
-}
 
 int mg_mudstore_new(struct mg_mudstore **out, const struct mg_mudstore_cfg *cfg, char *err,
 		    size_t errlen)

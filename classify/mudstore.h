@@ -65,8 +65,4 @@ void mg_mudstore_free(struct mg_mudstore *s);
 const struct mg_mudprof *mg_mudstore_get(struct mg_mudstore *s, const char *url,
 					 uint64_t now_us);
 
-/* Reads a whole file of at most @max bytes into a malloc'd, NUL-terminated
- * buffer. Returns 0, -EFBIG or -errno. */
-int mg_read_file(const char *path, uint32_t max, char **out, size_t *len);
-
 #endif

@@ -22,7 +22,7 @@ struct mg_scan {
 	uint32_t reported[MG_SCAN__KINDS];
 	uint64_t sec_us;			/* start of the current second */
 	uint32_t rate[MG_RATE__N];		/* counts in it */
-	struct mg_hashset targets[MG_RATE__N];	/* distinct destinations in it */ /* count at the last finding of the window */
+	struct mg_hashset targets[MG_RATE__N];	/* distinct destinations in it */
 	struct mg_addr sample[4];
 	unsigned nsample;
 };
@@ -95,7 +95,7 @@ static struct mg_scan *state(struct mg_scan **sp, const struct mg_scan_cfg *cfg,
 }
 
 bool mg_scan_rate(struct mg_scan **sp, const struct mg_scan_cfg *cfg, enum mg_rate what,
-		  const struct mg_addr *dst, uint16_t port, uint64_t now_us,
+		  const struct mg_addr *dst, uint16_t port, uint32_t threshold, uint64_t now_us,
 		  struct mg_scan_finding *out)
 {
 	struct mg_scan *s = state(sp, cfg, now_us);
@@ -114,10 +114,13 @@ bool mg_scan_rate(struct mg_scan **sp, const struct mg_scan_cfg *cfg, enum mg_ra
 		h = mg_fnv1a(h, &port, sizeof(port));
 	mg_hashset_add(&s->targets[what], h, MG_SCAN_SET_MAX);
 	enum mg_scan_kind k = (enum mg_scan_kind)(MG_SCAN_SYN_FLOOD + what);
-	if (s->targets[what].n * 2 > s->rate[what] || !due(s, k, s->rate[what], cfg->flood[what]))
+	if (threshold < cfg->flood[what])
+		threshold = cfg->flood[what];
+	if (s->targets[what].n * 2 > s->rate[what] || !due(s, k, s->rate[what], threshold))
 		return false;
 	*out = (struct mg_scan_finding){.kind = k, .score = 0.9, .rate = s->rate[what],
-					.targets = s->targets[what].n, .window_s = 1};
+					.targets = s->targets[what].n, .window_s = 1,
+					.threshold = threshold};
 	out->sample[0] = *dst;
 	out->nsample = 1;
 	return true;
@@ -164,6 +167,7 @@ bool mg_scan_conn(struct mg_scan **sp, const struct mg_scan_cfg *cfg, const stru
 	memcpy(out->sample, s->sample, sizeof(out->sample));
 	if (mirai && due(s, MG_SCAN_MIRAI, s->mirai, cfg->mirai_syns)) {
 		out->kind = MG_SCAN_MIRAI;
+		out->threshold = cfg->mirai_syns;
 		out->score = 0.95; /* no benign stack does this */
 		out->port = port;
 		out->distinct = s->pairs.n;
@@ -171,6 +175,7 @@ bool mg_scan_conn(struct mg_scan **sp, const struct mg_scan_cfg *cfg, const stru
 	}
 	if (fan && due(s, MG_SCAN_FANOUT, fan, cfg->fanout)) {
 		out->kind = MG_SCAN_FANOUT;
+		out->threshold = cfg->fanout;
 		/* many addresses on a hunted port is what a worm does */
 		out->score = hunted(port) ? 0.9 : 0.7;
 		out->port = port;
@@ -180,6 +185,7 @@ bool mg_scan_conn(struct mg_scan **sp, const struct mg_scan_cfg *cfg, const stru
 	/* many ports of few addresses */
 	if (s->dsts.n * 8 <= s->pairs.n && due(s, MG_SCAN_PORTS, s->pairs.n, cfg->fanout)) {
 		out->kind = MG_SCAN_PORTS;
+		out->threshold = cfg->fanout;
 		out->score = 0.7;
 		out->port = port;
 		out->distinct = s->dsts.n;
@@ -189,6 +195,7 @@ bool mg_scan_conn(struct mg_scan **sp, const struct mg_scan_cfg *cfg, const stru
 	/* lateral: many (local host, port) probes; hosts and ports both count */
 	if (local && due(s, MG_SCAN_LATERAL, s->local_pairs.n, cfg->local_hosts * 2)) {
 		out->kind = MG_SCAN_LATERAL;
+		out->threshold = cfg->local_hosts * 2;
 		out->score = s->local_hosts.n >= cfg->local_hosts ? 0.9 : 0.75;
 		out->port = port;
 		out->distinct = s->local_hosts.n;

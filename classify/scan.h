@@ -45,6 +45,7 @@ struct mg_scan_finding {
 	uint32_t targets;	/* floods: distinct targets in that second (SYNs: address and
 				 * port; else address) */
 	uint32_t window_s;
+	uint32_t threshold;	/* what the count reached */
 	struct mg_addr sample[4]; /* first destinations of the window */
 	unsigned nsample;
 };
@@ -64,10 +65,11 @@ bool mg_scan_conn(struct mg_scan **s, const struct mg_scan_cfg *cfg, const struc
 		  struct mg_scan_finding *out);
 
 /* The device sent one more of @what to @dst. Returns true with @out when a
- * flood finding is due (the per-second count reached its threshold: first in
- * a window, again eightfold). *@s as for mg_scan_conn. */
+ * flood finding is due (the per-second count reached @threshold, or the
+ * configured floor if that is higher: first in a window, again eightfold).
+ * *@s as for mg_scan_conn. */
 bool mg_scan_rate(struct mg_scan **s, const struct mg_scan_cfg *cfg, enum mg_rate what,
-		  const struct mg_addr *dst, uint16_t port, uint64_t now_us,
+		  const struct mg_addr *dst, uint16_t port, uint32_t threshold, uint64_t now_us,
 		  struct mg_scan_finding *out);
 
 const char *mg_scan_kind_name(enum mg_scan_kind k);

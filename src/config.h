@@ -42,6 +42,12 @@ struct mg_config {
 	/* [anomaly] */
 	uint32_t scan_window, scan_fanout, lateral_hosts, mirai_syns, quarantine_score;
 	uint32_t flood_syn, flood_udp, flood_icmp, flood_dns; /* per second */
+	bool anomaly_enabled;
+	uint32_t learning_period, baseline_interval, baseline_factor, state_save;
+	uint32_t alert_score, strong_score, score_half_life, quarantine_hold;
+	char baseline[1024];   /* baselines to start from (--baseline) */
+	char learn[1024];      /* training run: write the baselines here (--learn) */
+	char state_file[1024]; /* daemon: baselines kept across restarts */
 	/* [output] */
 	char events[1024];
 	bool flows;

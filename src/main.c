@@ -48,6 +48,9 @@ static void usage(FILE *f)
 		"      --summary            print a readable device table to stderr at the end\n"
 		"      --fingerprints MODEL learned fingerprints (mudguard-fingerprint train)\n"
 		"      --rules PATH         identification rules file or directory\n"
+		"      --learn FILE         training run: the capture is normal; write the\n"
+		"                           devices' learned baselines to FILE at the end\n"
+		"      --baseline FILE      start from the baselines in FILE\n"
 		"      --check-config       check the configuration and exit (0 = clean)\n"
 		"  -V, --version            print versions and exit\n"
 		"  -h, --help               this help\n");
@@ -158,6 +161,8 @@ enum {
 	OPT_CHECK,
 	OPT_FINGERPRINTS,
 	OPT_RULES,
+	OPT_LEARN,
+	OPT_BASELINE,
 };
 
 int main(int argc, char **argv)
@@ -177,6 +182,8 @@ int main(int argc, char **argv)
 		{"check-config", no_argument, NULL, OPT_CHECK},
 		{"fingerprints", required_argument, NULL, OPT_FINGERPRINTS},
 		{"rules", required_argument, NULL, OPT_RULES},
+		{"learn", required_argument, NULL, OPT_LEARN},
+		{"baseline", required_argument, NULL, OPT_BASELINE},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -252,6 +259,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_RULES:
 			OVER("identify", "rules", optarg);
+			break;
+		case OPT_LEARN:
+			OVER("anomaly", "learn", optarg);
+			break;
+		case OPT_BASELINE:
+			OVER("anomaly", "baseline", optarg);
 			break;
 		case 'V':
 			printf("mudguard %s\nnDPI %s\n%s\n", MG_VERSION, mg_dpi_version(),
@@ -330,6 +343,10 @@ int main(int argc, char **argv)
 				rc = EXIT_INPUT;
 	}
 	mg_sensor_finish(s, summary ? stderr : NULL);
+	if (mg_sensor_save_baselines(s, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mudguard: baselines not saved: %s\n", err);
+		rc = 1;
+	}
 	mg_sensor_free(s);
 	if (mg_events_close(ev) < 0) {
 		fprintf(stderr, "mudguard: %s: write error\n", cfg.events);

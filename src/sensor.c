@@ -14,7 +14,11 @@
 #include "../classify/ident.h"
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
+#include "../classify/baseline.h"
+#include "../classify/dga.h"
+#include "../classify/hash.h"
 #include "../classify/scan.h"
+#include "../classify/verdict.h"
 #include "sensor_mud.h"
 
 #define PENDING_MAX 64 /* new devices awaiting their `device` event in one packet */
@@ -26,6 +30,8 @@ struct devx {
 	struct mg_ident *id;
 	struct mg_smud_dev mud;
 	struct mg_scan *scan; /* NULL until it opens connections */
+	struct mg_bl *bl;     /* NULL: [anomaly] enabled = no */
+	struct mg_verdict vd;
 	uint64_t anomalies;
 };
 
@@ -58,6 +64,8 @@ struct mg_sensor {
 	struct mg_ident_cfg icfg;
 	struct mg_smud *mud; /* NULL: [mud] enabled = no */
 	struct mg_scan_cfg scan;
+	struct mg_baselines *bls; /* NULL: [anomaly] enabled = no */
+	struct mg_verdict_cfg vcfg;
 	mg_sensor_flow_cb flow_cb;
 	void *flow_user;
 
@@ -74,6 +82,11 @@ struct mg_sensor {
 	uint64_t malformed[MG_PARSER__COUNT];
 	uint64_t identity_events;
 	uint64_t anomaly_events;
+	struct {
+		uint64_t findings, quiet, repeats, held, quarantines;
+	} judged;
+	uint64_t state_next_us, state_saves, state_save_errors;
+	char state_err[256];
 
 	struct mg_device *pending[PENDING_MAX];
 	unsigned n_pending;
@@ -405,14 +418,104 @@ static void emit_violation(struct mg_sensor *s, struct mg_device *d, const struc
 
 /* ---- anomalies ---- */
 
+/* Detectors beyond the scan module's kinds, numbered after them: each is a
+ * bit in the verdict's episode. */
+enum {
+	DET_RATE = MG_SCAN__KINDS,
+	DET_NXDOMAIN,
+	DET_DGA,
+	DET_NEW_PEER,
+	DET_NEW_SERVICE,
+	DET_NEW_PROTOCOL,
+	DET_EXPOSURE,
+	DET_CLEARTEXT,
+	DET__N
+};
+
+static const char *const det_names[DET__N - MG_SCAN__KINDS] = {
+	"rate", "nxdomain_burst", "dga", "new_peer", "new_service", "new_protocol",
+	"inbound_exposure", "cleartext_credentials"};
+
+static const char *det_name(unsigned det)
+{
+	return det < MG_SCAN__KINDS ? mg_scan_kind_name((enum mg_scan_kind)det)
+				    : det_names[det - MG_SCAN__KINDS];
+}
+
+/* True while @d's traffic is not evidence (a quarantine verdict holds); its
+ * interval is then not learned either. */
+static bool held(struct mg_sensor *s, struct mg_device *d)
+{
+	struct devx *dx = DX(d);
+	if (!dx || !mg_verdict_held(&dx->vd, s->now_us))
+		return false;
+	if (dx->bl)
+		mg_bl_hold(dx->bl);
+	return true;
+}
+
+/* Judges a finding of @det with @score (0..1) on @d. Returns true with an
+ * `anomaly` event open at its "evidence" object when it is to be reported:
+ * the caller adds the evidence and calls end_anomaly. Otherwise it is counted. */
+static bool begin_anomaly(struct mg_sensor *s, struct mg_device *d, unsigned det, double score,
+			  const char *why)
+{
+	struct mg_events *e = s->ev;
+	struct devx *dx = DX(d);
+	double combined;
+
+	if (!dx)
+		return false;
+	s->judged.findings++;
+	if (dx->bl)
+		mg_bl_hold(dx->bl); /* an interval with a finding is not normal */
+	enum mg_verdict_out v = mg_verdict_add(&dx->vd, &s->vcfg, det, score, s->now_us, &combined);
+	switch (v) {
+	case MG_VD_QUIET:
+		s->judged.quiet++;
+		return false;
+	case MG_VD_REPEAT:
+		s->judged.repeats++;
+		return false;
+	case MG_VD_HELD:
+		s->judged.held++;
+		return false;
+	default:
+		break;
+	}
+	flush_pending(s);
+	s->anomaly_events++;
+	dx->anomalies++;
+	s->judged.quarantines += v == MG_VD_QUARANTINE;
+	mg_ev_begin(e, "anomaly", s->now_us);
+	mg_ev_mac(e, "mac", d->mac);
+	mg_ev_str(e, "detector", det_name(det));
+	mg_ev_f64(e, "score", score);
+	mg_ev_f64(e, "combined_score", combined);
+	mg_ev_str(e, "verdict", v == MG_VD_QUARANTINE ? "quarantine" : "alert");
+	mg_ev_str(e, "why", why);
+	mg_ev_arr(e, "episode"); /* the detectors whose findings combined */
+	for (unsigned i = 0; i < DET__N; i++)
+		if (dx->vd.reported & 1u << i)
+			mg_ev_str(e, NULL, det_name(i));
+	mg_ev_close(e);
+	if (dx->bl)
+		mg_ev_bool(e, "learning", mg_bl_learning(dx->bl, s->now_us));
+	mg_ev_obj(e, "evidence");
+	return true;
+}
+
+static void end_anomaly(struct mg_sensor *s)
+{
+	mg_ev_close(s->ev);
+	mg_ev_emit(s->ev);
+}
+
 static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_scan_finding *x)
 {
 	struct mg_events *e = s->ev;
 	char why[256], a[64];
 
-	flush_pending(s);
-	s->anomaly_events++;
-	DX(d)->anomalies++;
 	switch (x->kind) {
 	case MG_SCAN_MIRAI:
 		snprintf(why, sizeof(why),
@@ -437,18 +540,14 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 		static const char *const what[] = {"SYNs", "new UDP flows", "ICMP echo requests",
 						   "DNS queries"};
 		unsigned k = x->kind - MG_SCAN_SYN_FLOOD;
-		snprintf(why, sizeof(why), "%u %s within one second, at %u target%s",
-			 x->rate, what[k < 4 ? k : 0], x->targets, x->targets == 1 ? "" : "s");
+		snprintf(why, sizeof(why),
+			 "%u %s within one second at %u target%s; the threshold was %u",
+			 x->rate, what[k < 4 ? k : 0], x->targets, x->targets == 1 ? "" : "s",
+			 x->threshold);
 	}
 	}
-	mg_ev_begin(e, "anomaly", s->now_us);
-	mg_ev_mac(e, "mac", d->mac);
-	mg_ev_str(e, "detector", mg_scan_kind_name(x->kind));
-	mg_ev_f64(e, "score", x->score);
-	mg_ev_str(e, "verdict",
-		  x->score * 100 >= s->cfg.quarantine_score ? "quarantine" : "alert");
-	mg_ev_str(e, "why", why);
-	mg_ev_obj(e, "evidence");
+	if (!begin_anomaly(s, d, x->kind, x->score, why))
+		return;
 	if (x->kind < MG_SCAN_SYN_FLOOD) {
 		mg_ev_u64(e, "port", x->port);
 		mg_ev_u64(e, "distinct", x->distinct);
@@ -458,20 +557,292 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 	if (x->kind >= MG_SCAN_SYN_FLOOD) {
 		mg_ev_u64(e, "rate_per_s", x->rate);
 		mg_ev_u64(e, "destinations", x->targets);
+		if (DX(d)->bl) {
+			static const enum mg_bl_metric m[] = {MG_BL_SYN, MG_BL_UDP, MG_BL_ICMP,
+							      MG_BL_DNS};
+			mg_ev_u64(e, "baseline_high_per_interval",
+				  mg_bl_high(DX(d)->bl, m[x->kind - MG_SCAN_SYN_FLOOD]));
+			mg_ev_u64(e, "interval_s", s->cfg.baseline_interval);
+		}
 	} else {
 		mg_ev_u64(e, "mirai_syns", x->mirai);
 	}
 	mg_ev_u64(e, "window_s", x->window_s);
-	mg_ev_u64(e, "threshold", x->kind == MG_SCAN_MIRAI     ? s->scan.mirai_syns
-				  : x->kind == MG_SCAN_FANOUT || x->kind == MG_SCAN_PORTS ? s->scan.fanout
-				  : x->kind == MG_SCAN_LATERAL ? s->scan.local_hosts * 2
-							       : s->scan.flood[x->kind - MG_SCAN_SYN_FLOOD]);
+	mg_ev_u64(e, "threshold", x->threshold);
 	mg_ev_arr(e, "sample_destinations");
 	for (unsigned i = 0; i < x->nsample; i++)
 		mg_ev_str(e, NULL, mg_addr_str(&x->sample[i], a, sizeof(a)));
 	mg_ev_close(e);
-	mg_ev_close(e);
-	mg_ev_emit(e);
+	end_anomaly(s);
+}
+
+/* Counts @n of @m for @d's baseline; a rate far beyond it is a finding. */
+static void bl_count(struct mg_sensor *s, struct mg_device *d, enum mg_bl_metric m, uint64_t n)
+{
+	struct mg_bl_rate r;
+	char why[256];
+
+	if (!DX(d) || !DX(d)->bl || !mg_bl_add(DX(d)->bl, s->bls, m, n, s->now_us, &r))
+		return;
+	bool nx = m == MG_BL_NXDOMAIN;
+	snprintf(why, sizeof(why),
+		 "%llu %s in %u s; this device's learned high is %llu per interval, so more than "
+		 "%llu is far beyond it",
+		 (unsigned long long)r.count, nx ? "NXDOMAIN answers" : mg_bl_metric_name(m),
+		 r.interval_s, (unsigned long long)r.high, (unsigned long long)r.threshold);
+	if (!begin_anomaly(s, d, nx ? DET_NXDOMAIN : DET_RATE, nx ? 0.6 : 0.5, why))
+		return;
+	mg_ev_str(s->ev, "metric", mg_bl_metric_name(m));
+	mg_ev_u64(s->ev, "count", r.count);
+	mg_ev_u64(s->ev, "interval_s", r.interval_s);
+	mg_ev_u64(s->ev, "baseline_high", r.high);
+	mg_ev_u64(s->ev, "threshold", r.threshold);
+	end_anomaly(s);
+}
+
+/* Findings about new things weigh less on a device with many of them
+ * already: a laptop meets new services every day, a plug does not. */
+static double novelty_weight(uint32_t known)
+{
+	return known <= 8 ? 1.0 : 8.0 / known;
+}
+
+/* Ports and nDPI protocols a compromised IoT device tends to start using:
+ * remote shells, IRC command channels, Tor and proxies, SMB, RDP, VNC. */
+static bool risky_port(uint16_t port)
+{
+	static const uint16_t p[] = {22, 23, 2323, 445, 1080, 3389, 4444, 5555, 5900,
+				     6666, 6667, 6668, 6669, 7547, 9001, 9050, 37215, 52869};
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (p[i] == port)
+			return true;
+	return false;
+}
+
+static bool risky_protocol(const char *name)
+{
+	static const char *const r[] = {"IRC", "Telnet", "SSH", "Tor", "RDP", "VNC", "SMBv1",
+					"SMBv23", "Socks", "TeamViewer", "AnyDesk"};
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		if (!strcmp(name, r[i]) || (!strncmp(name, r[i], strlen(r[i])) &&
+					    name[strlen(r[i])] == '.'))
+			return true;
+	return false;
+}
+
+/* Evidence of one flow: its tuple, with the flow id. */
+static void ev_flow(struct mg_sensor *s, const struct mg_flow *f)
+{
+	mg_ev_obj(s->ev, "flow");
+	mg_ev_u64(s->ev, "flow_id", f->id);
+	ev_tuple(s->ev, f);
+	mg_ev_close(s->ev);
+}
+
+/* May what @d does now be learned as normal? Not during an episode. */
+static bool calm(struct mg_sensor *s, struct mg_device *d)
+{
+	return mg_verdict_calm(&DX(d)->vd, &s->vcfg, s->now_us);
+}
+
+static uint64_t key_of(char tag, const void *p, size_t n)
+{
+	return mg_fnv1a(mg_fnv1a(MG_FNV_INIT, &tag, 1), p, n);
+}
+
+/* A flow @d opened: new remote endpoints and new services. */
+static void novelty_out(struct mg_sensor *s, struct mg_device *d, const struct mg_flow *f)
+{
+	struct mg_bl *bl = DX(d)->bl;
+	char why[512], addr[64];
+	uint32_t known;
+	bool group = mg_addr_is_group(&f->srv) || (f->srv.b[12] == 255 && f->srv.b[15] == 255);
+	bool local = mg_devtab_is_local(s->devs, &f->srv);
+
+	/* the service: protocol and port (ephemeral ones folded), or ICMP */
+	struct {
+		uint8_t dir, proto;
+		uint16_t port;
+	} svc = {0, f->proto, f->proto == 6 || f->proto == 17 ? f->srv_port : 0};
+	if (svc.port >= 49152)
+		svc.port = 49152;
+	if (mg_bl_novel(bl, MG_BL_SERVICE, key_of('s', &svc, sizeof(svc)), s->now_us, calm(s, d),
+			&known)) {
+		bool risky = svc.port && risky_port(svc.port);
+		char pn[16];
+		snprintf(why, sizeof(why),
+			 "first %s connection to port %u%s after learning; the device knew %u "
+			 "service%s",
+			 proto_name(f->proto, pn, sizeof(pn)), svc.port,
+			 risky ? " (a remote shell, C2 or proxy port)" : "", known,
+			 known == 1 ? "" : "s");
+		if (begin_anomaly(s, d, DET_NEW_SERVICE, (risky ? 0.6 : 0.25) * novelty_weight(known),
+				  why)) {
+			mg_ev_u64(s->ev, "port", svc.port);
+			mg_ev_u64(s->ev, "known_services", known);
+			ev_flow(s, f);
+			end_anomaly(s);
+		}
+	}
+	if (group || local)
+		return;
+	/* the endpoint: the registrable domain of the name the device resolved,
+	 * else the /24 or /48 around the address */
+	const char *name = mg_ident_dns_name(ID(d), &f->srv, s->now_us);
+	const char *reg = name ? mg_dns_registrable(name) : NULL;
+	uint64_t key;
+	if (reg) {
+		key = key_of('c', reg, strlen(reg));
+	} else {
+		struct mg_addr pfx = f->srv;
+		bool v4 = mg_addr_is_v4(&pfx);
+		memset(pfx.b + (v4 ? 15 : 6), 0, v4 ? 1 : 10);
+		key = key_of('c', pfx.b, sizeof(pfx.b));
+	}
+	if (!mg_bl_novel(bl, MG_BL_ENDPOINT, key, s->now_us, calm(s, d), &known))
+		return;
+	char dga_why[128] = "";
+	double dga = reg ? mg_dga_score(reg, dga_why, sizeof(dga_why)) : 0, score;
+	mg_addr_str(&f->srv, addr, sizeof(addr));
+	if (dga >= 0.6) {
+		score = 0.8;
+		snprintf(why, sizeof(why),
+			 "connected to %s (%s), a domain never seen before that looks machine-"
+			 "generated (%s)", reg, addr, dga_why);
+	} else if (reg) {
+		score = 0.25;
+		snprintf(why, sizeof(why), "connected to %s (%s), a domain it never used before",
+			 reg, addr);
+	} else {
+		score = 0.35;
+		snprintf(why, sizeof(why),
+			 "connected to %s without resolving a name, in a network it never "
+			 "reached before", addr);
+	}
+	if (begin_anomaly(s, d, DET_NEW_PEER, score * novelty_weight(known / 2), why)) {
+		if (reg)
+			mg_ev_str(s->ev, "domain", reg);
+		if (name)
+			mg_ev_str(s->ev, "name", name);
+		if (reg)
+			mg_ev_f64(s->ev, "dga_score", dga);
+		mg_ev_u64(s->ev, "known_endpoints", known);
+		ev_flow(s, f);
+		end_anomaly(s);
+	}
+}
+
+/* @d (the server of @f) answered a connection from outside the local networks. */
+static void exposure(struct mg_sensor *s, struct mg_device *d, const struct mg_flow *f)
+{
+	struct mg_bl *bl = DX(d)->bl;
+	char why[256], addr[64], pn[16];
+	uint32_t known;
+	struct {
+		uint8_t dir, proto;
+		uint16_t port;
+	} svc = {1, f->proto, f->srv_port};
+	bool risky = risky_port(f->srv_port);
+
+	/* a shell port answered from the Internet is news even while learning, and
+	 * never learned as normal */
+	if (!mg_bl_novel(bl, MG_BL_SERVICE, key_of('s', &svc, sizeof(svc)), s->now_us,
+			 !risky && calm(s, d), &known) &&
+	    !(risky && mg_bl_learning(bl, s->now_us)))
+		return;
+	snprintf(why, sizeof(why), "answered a %s connection to port %u from %s, outside the "
+				   "local networks%s",
+		 proto_name(f->proto, pn, sizeof(pn)), f->srv_port,
+		 mg_addr_str(&f->cli, addr, sizeof(addr)),
+		 risky ? "; the port is a remote shell's" : "");
+	if (begin_anomaly(s, d, DET_EXPOSURE, risky ? 0.7 : 0.4 * novelty_weight(known), why)) {
+		mg_ev_u64(s->ev, "port", f->srv_port);
+		mg_ev_str(s->ev, "remote", addr);
+		ev_flow(s, f);
+		end_anomaly(s);
+	}
+}
+
+/* DPI named @f's protocol: new protocols, and credentials in clear text. */
+static void novelty_proto(struct mg_sensor *s, const struct mg_flow *f, bool cleartext)
+{
+	uint32_t key = (uint32_t)f->app_master << 16 | f->app_proto, known;
+	char name[128], why[384];
+
+	if (!key || !f->has_mac)
+		return;
+	mg_dpi_name(s->dpi, f->app_master, f->app_proto, name, sizeof(name));
+	for (int end = 0; end < 2; end++) {
+		struct mg_device *d = mg_devtab_find(s->devs, end ? f->srv_mac : f->cli_mac);
+		/* a router's MAC carries the Internet's traffic: not its own */
+		if (!DX(d) || !DX(d)->bl || !mg_devtab_is_local(s->devs, end ? &f->srv : &f->cli) ||
+		    held(s, d))
+			continue;
+		struct mg_bl *bl = DX(d)->bl;
+		bool learn = calm(s, d);
+		if (cleartext &&
+		    mg_bl_novel(bl, MG_BL_PROTOCOL, key_of('x', &key, sizeof(key)), s->now_us, learn,
+				&known)) {
+			snprintf(why, sizeof(why), "credentials %s in clear text over %s",
+				 end ? "received" : "sent", name);
+			if (begin_anomaly(s, d, DET_CLEARTEXT, 0.5, why)) {
+				mg_ev_str(s->ev, "protocol", name);
+				ev_flow(s, f);
+				end_anomaly(s);
+			}
+		}
+		if (end || !mg_bl_novel(bl, MG_BL_PROTOCOL, key_of('p', &key, sizeof(key)),
+					s->now_us, learn, &known))
+			continue;
+		bool risky = risky_protocol(name);
+		snprintf(why, sizeof(why), "first %s flow after learning%s; the device knew %u "
+					   "protocol%s",
+			 name, risky ? " (a remote shell, C2 or tunnel protocol)" : "", known,
+			 known == 1 ? "" : "s");
+		if (begin_anomaly(s, d, DET_NEW_PROTOCOL,
+				  (risky ? 0.85 : 0.25) * novelty_weight(known), why)) {
+			mg_ev_str(s->ev, "protocol", name);
+			mg_ev_u64(s->ev, "known_protocols", known);
+			ev_flow(s, f);
+			end_anomaly(s);
+		}
+	}
+}
+
+/* A DNS query from @d: a domain new to it that looks machine-generated. */
+static void dns_query(struct mg_sensor *s, struct mg_device *d, const char *qname)
+{
+	uint32_t known;
+	const char *reg = mg_dns_registrable(qname);
+	char why[384], dga_why[128];
+
+	if (!DX(d)->bl || !mg_bl_novel(DX(d)->bl, MG_BL_ENDPOINT, key_of('q', reg, strlen(reg)),
+				       s->now_us, calm(s, d), &known))
+		return;
+	double dga = mg_dga_score(reg, dga_why, sizeof(dga_why));
+	if (dga < 0.6)
+		return;
+	snprintf(why, sizeof(why), "asked for %s, a domain it never asked for that looks "
+				   "machine-generated (%s)", qname, dga_why);
+	if (begin_anomaly(s, d, DET_DGA, 0.3 + 0.3 * dga, why)) {
+		mg_ev_str(s->ev, "query", qname);
+		mg_ev_str(s->ev, "domain", reg);
+		mg_ev_f64(s->ev, "dga_score", dga);
+		end_anomaly(s);
+	}
+}
+
+/* The flood threshold for @what on @d: the floor, or factor x its learned
+ * high once it has one. */
+static uint32_t flood_threshold(struct mg_sensor *s, struct mg_device *d, enum mg_rate what)
+{
+	static const enum mg_bl_metric m[MG_RATE__N] = {MG_BL_SYN, MG_BL_UDP, MG_BL_ICMP,
+							 MG_BL_DNS};
+	struct mg_bl *bl = DX(d)->bl;
+	if (!bl || mg_bl_learning(bl, s->now_us))
+		return 0;
+	uint64_t t = mg_bl_high(bl, m[what]) * s->cfg.baseline_factor;
+	return t > UINT32_MAX ? UINT32_MAX : (uint32_t)t;
 }
 
 /* What the packet @p from the device at @d counts for: a connection it opens
@@ -483,7 +854,7 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 	struct devx *dx = DX(d);
 	bool syn = p->proto == 6 && (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == MG_TCP_SYN;
 
-	if (!dx || !p->l4 || p->frag_off)
+	if (!p->l4 || p->frag_off)
 		return;
 	if ((syn || new_udp) && !mg_addr_is_group(&p->dst) &&
 	    !(p->dst.b[12] == 255 && p->dst.b[15] == 255)) {
@@ -502,12 +873,51 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 		   : (p->proto == 1 && p->icmp_type == 8) || (p->proto == 58 && p->icmp_type == 128)
 		       ? MG_RATE_ICMP_ECHO
 		       : -1;
-	if (rate >= 0 && mg_scan_rate(&dx->scan, &s->scan, (enum mg_rate)rate, &p->dst, p->dport, s->now_us, &x))
-		emit_scan(s, d, &x);
+	static const enum mg_bl_metric bm[MG_RATE__N] = {MG_BL_SYN, MG_BL_UDP, MG_BL_ICMP,
+							  MG_BL_DNS};
+	if (rate >= 0) {
+		bl_count(s, d, bm[rate], 1);
+		if (mg_scan_rate(&dx->scan, &s->scan, (enum mg_rate)rate, &p->dst, p->dport,
+				 flood_threshold(s, d, (enum mg_rate)rate), s->now_us, &x))
+			emit_scan(s, d, &x);
+	}
 	/* a query: to port 53 with the QR bit clear */
-	if (p->proto == 17 && p->dport == 53 && p->payload_len >= 3 && !(p->payload[2] & 0x80) &&
-	    mg_scan_rate(&dx->scan, &s->scan, MG_RATE_DNS_QUERY, &p->dst, 53, s->now_us, &x))
-		emit_scan(s, d, &x);
+	if (p->proto == 17 && p->dport == 53 && p->payload_len >= 3 && !(p->payload[2] & 0x80)) {
+		bl_count(s, d, MG_BL_DNS, 1);
+		if (mg_scan_rate(&dx->scan, &s->scan, MG_RATE_DNS_QUERY, &p->dst, 53,
+				 flood_threshold(s, d, MG_RATE_DNS_QUERY), s->now_us, &x))
+			emit_scan(s, d, &x);
+	}
+}
+
+/* Everything behavioural about packet @p of flow @f (@dir: its direction in
+ * the flow; @created: its first packet), sent by @src to @dst. */
+static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, struct mg_device *dst,
+			   const struct mg_pkt *p, const struct mg_flow *f, int dir, bool created)
+{
+	/* a router's MAC carries the Internet's traffic: not its own */
+	if (!DX(src) || !mg_devtab_is_local(s->devs, &p->src) || held(s, src))
+		return;
+	if (DX(src)->bl) {
+		bl_count(s, src, MG_BL_PKTS, 1);
+		bl_count(s, src, MG_BL_BYTES, p->wirelen);
+	}
+	scan_packet(s, src, p, created && dir == 0 && p->proto == 17);
+	if (!DX(src)->bl || p->frag_off)
+		return;
+	if (created && dir == 0) {
+		uint16_t port = f->proto == 6 || f->proto == 17 ? f->srv_port : 0;
+		bl_count(s, src, MG_BL_FLOWS, 1);
+		bl_count(s, src, MG_BL_DESTS, mg_fnv1a(MG_FNV_INIT, f->srv.b, sizeof(f->srv.b)));
+		bl_count(s, src, MG_BL_PORTS, mg_fnv1a(MG_FNV_INIT, &port, sizeof(port)));
+		novelty_out(s, src, f);
+	}
+	/* the first answer of a device to a client outside the local networks */
+	(void)dst;
+	if (dir == 1 && f->pkts[1] == 1 && !mg_addr_is_group(&f->cli) &&
+	    !mg_devtab_is_local(s->devs, &f->cli) &&
+	    (f->proto != 6 || (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == (MG_TCP_SYN | MG_TCP_ACK)))
+		exposure(s, src, f);
 }
 
 /* A new flow: each end that is a bound device checks it against its profile. */
@@ -574,6 +984,7 @@ static void add_signal(struct mg_sensor *s, struct mg_device *d, enum mg_signal 
 struct pkt_devs {
 	struct mg_sensor *s;
 	struct mg_device *dev[2]; /* source, destination */
+	const struct mg_addr *addr[2];
 };
 
 static void on_signal(void *user, int who, enum mg_signal sig, const char *value)
@@ -604,8 +1015,22 @@ static void on_malformed(void *user, enum mg_parser what)
 	pd->s->malformed[what]++;
 }
 
+static void on_dns_msg(void *user, int who, const char *qname, int rcode)
+{
+	struct pkt_devs *pd = user;
+	struct mg_device *d = pd->dev[who];
+
+	if (!pd->s->bls || !DX(d) || !mg_devtab_is_local(pd->s->devs, pd->addr[who]) ||
+	    held(pd->s, d))
+		return;
+	if (who == 0)
+		dns_query(pd->s, d, qname);
+	else if (rcode == 3)
+		bl_count(pd->s, d, MG_BL_NXDOMAIN, 1);
+}
+
 static const struct mg_extract_ops extract_ops = {on_signal, on_signal_mac, on_dns_answer,
-						 on_malformed};
+						 on_malformed, on_dns_msg};
 
 /* The header shape of one of a device's first packets: protocol, service port
  * (or "hi" above 1023) and length, e.g. "udp:67:590", "tcp:80:syn:74". */
@@ -688,6 +1113,28 @@ static void ev_ident_summary(struct mg_sensor *s, struct mg_ident *id)
 	mg_ev_u64(e, "dns_names", mg_ident_dns_count(id, s->now_us));
 }
 
+/* What the device's baseline holds, for device_summary. */
+static void ev_baseline(struct mg_sensor *s, const struct mg_bl *bl)
+{
+	struct mg_events *e = s->ev;
+	struct mg_bl_info bi;
+
+	mg_bl_info(bl, &bi);
+	mg_ev_obj(e, "baseline");
+	mg_ev_str(e, "state", mg_bl_learning(bl, s->now_us) ? "learning" : "learned");
+	mg_ev_ts(e, "first_seen", bi.first_us);
+	if (bi.learn_end_us != UINT64_MAX)
+		mg_ev_ts(e, "learning_until", bi.learn_end_us);
+	mg_ev_u64(e, "intervals", bi.intervals);
+	for (int i = 0; i < MG_BL__SETS; i++)
+		mg_ev_u64(e, mg_bl_set_name((enum mg_bl_set)i), bi.sets[i]);
+	mg_ev_obj(e, "high_per_interval");
+	for (int m = 0; m < MG_BL__METRICS; m++)
+		mg_ev_u64(e, mg_bl_metric_name((enum mg_bl_metric)m), bi.high[m]);
+	mg_ev_close(e);
+	mg_ev_close(e);
+}
+
 static void emit_summary(struct mg_sensor *s, struct mg_device *d)
 {
 	struct mg_events *e = s->ev;
@@ -731,6 +1178,8 @@ static void emit_summary(struct mg_sensor *s, struct mg_device *d)
 		ev_ident_summary(s, ID(d));
 	if (MUD(d) && MUD(d)->url)
 		ev_mud_summary(s, MUD(d));
+	if (DX(d) && DX(d)->bl)
+		ev_baseline(s, DX(d)->bl);
 	if (DX(d))
 		mg_ev_u64(e, "anomaly_events", DX(d)->anomalies);
 	mg_ev_emit(e);
@@ -786,6 +1235,8 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 			free(d->user);
 			d->user = NULL;
 		}
+		if (d->user && s->bls) /* NULL (out of memory): no baseline detectors */
+			DX(d)->bl = mg_baselines_get(s->bls, d->mac, s->now_us);
 		if (d->vendor)
 			add_signal(s, d, MG_SIG_OUI_VENDOR, d->vendor);
 		if (!d->randomized) {
@@ -816,6 +1267,7 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 			mg_ident_free(ID(d));
 			mg_smud_dev_clear(MUD(d));
 			mg_scan_free(DX(d)->scan);
+			mg_baselines_put(DX(d)->bl);
 			free(d->user);
 			d->user = NULL;
 		}
@@ -841,6 +1293,8 @@ static void record_proto(struct mg_sensor *s, struct mg_flow *f)
 
 static void dpi_done(struct mg_sensor *s, struct mg_flow *f, bool detected)
 {
+	bool cleartext = mg_dpi_cleartext_credentials(f->dpi);
+
 	if (detected) {
 		mg_dpi_state_free(&f->dpi);
 		f->dpi_state = MG_DPI_DONE;
@@ -852,6 +1306,8 @@ static void dpi_done(struct mg_sensor *s, struct mg_flow *f, bool detected)
 	}
 	s->dpi_active--;
 	record_proto(s, f);
+	if (s->bls)
+		novelty_proto(s, f, cleartext);
 }
 
 static void emit_flow(struct mg_sensor *s, struct mg_flow *f, enum mg_flow_end why)
@@ -917,6 +1373,35 @@ static int make_tables(struct mg_sensor *s)
 	return s->flows && s->devs ? 0 : -ENOMEM;
 }
 
+/* The baselines table, empty, then filled from --baseline and the state
+ * file. A missing state file is a first start; any other problem is an error. */
+static int make_baselines(struct mg_sensor *s, char *err, size_t errlen)
+{
+	const struct mg_config *cfg = &s->cfg;
+	struct mg_bl_cfg bc = {
+		.learning_s = cfg->learn[0] ? 0 : cfg->learning_period,
+		.interval_s = cfg->baseline_interval,
+		.factor = cfg->baseline_factor,
+		.max_devices = cfg->devices_max,
+	};
+	int rc;
+
+	mg_baselines_free(s->bls);
+	s->bls = NULL;
+	if (!cfg->anomaly_enabled)
+		return 0;
+	if ((rc = mg_baselines_new(&s->bls, &bc)) < 0) {
+		snprintf(err, errlen, "baselines: %s", strerror(-rc));
+		return rc;
+	}
+	if (cfg->baseline[0] && (rc = mg_baselines_load(s->bls, cfg->baseline, err, errlen)) < 0)
+		return rc;
+	if (cfg->state_file[0] &&
+	    (rc = mg_baselines_load(s->bls, cfg->state_file, err, errlen)) < 0 && rc != -ENOENT)
+		return rc;
+	return 0;
+}
+
 int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg_events *ev,
 		  char *err, size_t errlen)
 {
@@ -954,6 +1439,16 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 				       cfg->mirai_syns,
 				       {cfg->flood_syn, cfg->flood_udp, cfg->flood_icmp, cfg->flood_dns}};
 	if (cfg->mud_enabled && (rc = mg_smud_new(&s->mud, &s->cfg, s->local, err, errlen)) < 0)
+		goto out;
+	s->vcfg = (struct mg_verdict_cfg){
+		.alert = cfg->alert_score / 100.0,
+		.quarantine = cfg->quarantine_score / 100.0,
+		.strong = cfg->strong_score / 100.0,
+		.release = 0.1,
+		.half_life_s = cfg->score_half_life,
+		.hold_s = cfg->quarantine_hold,
+	};
+	if ((rc = make_baselines(s, err, errlen)) < 0)
 		goto out;
 	rc = -ENOMEM;
 	snprintf(err, errlen, "out of memory");
@@ -1020,6 +1515,22 @@ static void emit_stats(struct mg_sensor *s, bool final)
 	mg_ev_close(e);
 	mg_ev_u64(e, "identity_events", s->identity_events);
 	mg_ev_u64(e, "anomaly_events", s->anomaly_events);
+	mg_ev_obj(e, "anomaly");
+	mg_ev_u64(e, "findings", s->judged.findings);
+	mg_ev_u64(e, "reported", s->anomaly_events);
+	mg_ev_u64(e, "quiet", s->judged.quiet);
+	mg_ev_u64(e, "repeats", s->judged.repeats);
+	mg_ev_u64(e, "while_quarantined", s->judged.held);
+	mg_ev_u64(e, "quarantine_verdicts", s->judged.quarantines);
+	if (s->bls) {
+		mg_ev_u64(e, "baselines", mg_baselines_count(s->bls));
+		mg_ev_u64(e, "baseline_bytes", mg_baselines_bytes(s->bls));
+	}
+	if (s->cfg.state_file[0]) {
+		mg_ev_u64(e, "state_saves", s->state_saves);
+		mg_ev_u64(e, "state_save_errors", s->state_save_errors);
+	}
+	mg_ev_close(e);
 	if (s->mud) {
 		struct mg_smud_stats ms;
 		mg_smud_stats(s->mud, &ms);
@@ -1042,6 +1553,18 @@ static void emit_stats(struct mg_sensor *s, bool final)
 	mg_ev_emit(e);
 }
 
+/* Saves the state file; a failure is counted and remembered, and the next
+ * save tries again. */
+static int save_state(struct mg_sensor *s)
+{
+	int rc = mg_baselines_save(s->bls, s->cfg.state_file, s->state_err, sizeof(s->state_err));
+	if (rc < 0)
+		s->state_save_errors++;
+	else
+		s->state_saves++;
+	return rc;
+}
+
 /* Moves the clock (never backwards) and runs what is due at the new time. */
 static void advance(struct mg_sensor *s, uint64_t ts_us)
 {
@@ -1060,6 +1583,11 @@ static void advance(struct mg_sensor *s, uint64_t ts_us)
 	if (s->now_us >= s->dev_expire_next_us) {
 		mg_devtab_expire(s->devs, s->now_us);
 		s->dev_expire_next_us = s->now_us + 1000000u;
+	}
+	if (s->bls && s->cfg.state_file[0] && s->now_us >= s->state_next_us) {
+		if (s->state_next_us)
+			save_state(s);
+		s->state_next_us = s->now_us + (uint64_t)s->cfg.state_save * 1000000u;
 	}
 	if (s->now_us >= s->stats_next_us) {
 		emit_stats(s, false);
@@ -1161,7 +1689,7 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 	}
 	if (src && src->pkts_out <= TRAFFIC_PKTS)
 		traffic_feature(s, src, &p);
-	struct pkt_devs pd = {s, {src, dst}};
+	struct pkt_devs pd = {s, {src, dst}, {&p.src, &p.dst}};
 	mg_extract(&p, s->p0f, &extract_ops, &pd);
 	if (!p.ip_version) {
 		s->non_ip++;
@@ -1201,7 +1729,7 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 			mud_flow(s, f, &p, cli, srv);
 	}
 	if (src)
-		scan_packet(s, src, &p, created && dir == 0 && p.proto == 17);
+		anomaly_packet(s, src, dst, &p, f, dir, created);
 	if (f->dpi_state == MG_DPI_PENDING && !p.frag_off) {
 		int rc = mg_dpi_feed(s->dpi, &f->dpi, p.l3, p.l3_len, p.ts_us, &f->app_master,
 				     &f->app_proto);
@@ -1267,12 +1795,31 @@ void mg_sensor_finish(struct mg_sensor *s, FILE *summary)
 
 int mg_sensor_reset(struct mg_sensor *s)
 {
+	char err[256];
+
 	mg_flowtab_free(s->flows);
 	mg_devtab_free(s->devs);
 	memset(&s->now_us, 0, sizeof(*s) - offsetof(struct mg_sensor, now_us));
 	if (s->mud)
 		mg_smud_reset(s->mud);
-	return make_tables(s);
+	int rc = make_baselines(s, err, sizeof(err)); /* loaded fine at start: again */
+	return rc < 0 ? rc : make_tables(s);
+}
+
+int mg_sensor_save_baselines(struct mg_sensor *s, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (!s->bls)
+		return 0;
+	if (s->cfg.learn[0]) {
+		mg_baselines_complete(s->bls, s->now_us);
+		if ((rc = mg_baselines_save(s->bls, s->cfg.learn, err, errlen)) < 0)
+			return rc;
+	}
+	if (s->cfg.state_file[0] && (rc = save_state(s)) < 0)
+		snprintf(err, errlen, "%s", s->state_err);
+	return rc;
 }
 
 void mg_sensor_free(struct mg_sensor *s)
@@ -1288,6 +1835,7 @@ void mg_sensor_free(struct mg_sensor *s)
 	mg_p0f_free(s->p0f);
 	mg_fpmodel_free(s->model);
 	mg_smud_free(s->mud);
+	mg_baselines_free(s->bls);
 	free(s);
 }
 

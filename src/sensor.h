@@ -67,6 +67,11 @@ void mg_sensor_on_flow(struct mg_sensor *s, mg_sensor_flow_cb cb, void *user);
  * Returns 0 or -ENOMEM (then only mg_sensor_free may follow). */
 int mg_sensor_reset(struct mg_sensor *s);
 
+/* After mg_sensor_finish: a training run (--learn) ends every device's
+ * learning and writes the baselines; the state file is saved. Returns 0 or
+ * -errno with the reason in @err. */
+int mg_sensor_save_baselines(struct mg_sensor *s, char *err, size_t errlen);
+
 /* Frees @s; NULL is allowed. */
 void mg_sensor_free(struct mg_sensor *s);
 

@@ -6,6 +6,7 @@
  *   mudguard-gen [-s SEED] --all DIR            writes the tests/pcaps set
  *   mudguard-gen [-s SEED] bench OUT.pcap [DEVICES [FLOWS]]
  *   mudguard-gen [-s SEED] bench-mud OUT.pcap [DEVICES [FLOWS]]
+ *   mudguard-gen [-s SEED] soak DIR [DAYS]      days of life, and attacks in it
  *
  * A home/office LAN 192.168.1.0/24 behind a gateway (192.168.1.1, also the DHCP
  * and DNS server). Remote servers live in 198.18.0.0/15 (RFC 2544 benchmarking
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../capture/source.h"
 #include "splitmix.h"
@@ -256,7 +258,7 @@ static bool every_kind_mud; /* bench-mud: every device announces a MUD URL */
 
 static struct host gw = {{0x50, 0xc7, 0xbf, 0x00, 0x00, 0x01}, LAN(1)};
 
-enum kind { CAMERA, PLUG, BULB, SPEAKER, HUB, THERMOSTAT, TV, PRINTER, PHONE, KIND__N };
+enum kind { CAMERA, PLUG, BULB, SPEAKER, HUB, THERMOSTAT, TV, PRINTER, PHONE, LAPTOP, KIND__N };
 
 struct kinddef {
 	const char *name;
@@ -300,6 +302,9 @@ static const struct kinddef kinds[KIND__N] = {
 	[PHONE] = {"phone", {0x02, 0x6a, 0x11}, "Pixel-7", "android-dhcp-13",
 		   NULL, "www.google.example", "Mozilla/5.0 (Linux; Android 13; Pixel 7)", NULL,
 		   NULL, false, {1, 3, 6, 15, 26, 28, 51, 58, 59, 43}, 10},
+	[LAPTOP] = {"laptop", {0x8c, 0x8d, 0x28}, "DESKTOP-7Q2L", "MSFT 5.0",
+		    NULL, "www.bing.example", "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", NULL,
+		    NULL, false, {1, 3, 6, 15, 31, 33, 43, 44, 46, 47, 119, 121}, 12},
 };
 
 struct dev {
@@ -919,6 +924,296 @@ static int run_bench(const char *out, uint64_t seed, int ndev, uint64_t flows)
 	return write_store(out);
 }
 
+/* ---- soak: days of ordinary life, and attacks mixed into it ----
+ *
+ * Eleven devices (the nine kinds, a laptop, and a second camera that joins on
+ * the second day) over DAYS days from a Monday: IoT devices are slower at
+ * night, the phone and laptop sleep at night and browse by day from pools of
+ * sites, each IoT device fetches a firmware update from its vendor once a day,
+ * and every cloud name moves to another address every six hours (CDN
+ * rotation). Day 1 is the training capture; the rest is the test capture.
+ * Each attack is a 20-minute slice of day 2 with one device attacking 10
+ * minutes in; attacks.tsv lists scenario, device MAC and start time. */
+
+#define DAY (86400 * SEC)
+#define SOAK_T0 (1736121600ull * SEC) /* 2025-01-06T00:00:00Z, a Monday */
+#define SOAK_DEVICES 11
+#define SOAK_JOIN (SOAK_T0 + DAY + 9 * 3600 * SEC) /* the second camera */
+
+static bool person(const struct dev *d)
+{
+	return d->kind == PHONE || d->kind == LAPTOP;
+}
+
+/* The activity period at @t: 0 while the owner sleeps. */
+static uint64_t period_at(const struct dev *d, uint64_t t, uint64_t base)
+{
+	unsigned hour = (unsigned)(t / SEC / 3600 % 24);
+	if (person(d))
+		return hour < 7 ? 0 : hour < 18 ? base * 2 : base / 2;
+	return hour < 6 ? base * 3 : hour >= 18 ? base * 7 / 10 : base;
+}
+
+/* A visit to one site of the device's pool: resolve it, then TLS. */
+static void browse(uint64_t ts, struct dev *d, uint64_t day)
+{
+	char name[64];
+	unsigned pool = d->kind == LAPTOP ? 300 : 40, site = rnd_range(0, pool - 1);
+	snprintf(name, sizeof(name), d->kind == LAPTOP ? "www.site%03u.example" : "m.app%02u.example",
+		 site);
+	uint32_t ip = REMOTE(0x4000 + site * 7 + (uint32_t)day * 3 + (d->kind == LAPTOP) * 0x1000);
+	dns_exchange(ts, d, name, ip, false);
+	tls_session(ts + 40000, d, ip, name, (int)rnd_range(0, 6));
+}
+
+/* The daily firmware check: the vendor's update host, a bigger exchange. */
+static void firmware_check(uint64_t ts, struct dev *d, uint64_t day)
+{
+	const char *dot = strchr(d->cloud, '.');
+	char name[96];
+	snprintf(name, sizeof(name), "fw.%s", dot ? dot + 1 : d->cloud);
+	uint32_t ip = REMOTE(0x2000 + d->kind * 16 + (uint32_t)(day % 16));
+	dns_exchange(ts, d, name, ip, false);
+	tls_session(ts + 50000, d, ip, name, (int)rnd_range(20, 40));
+}
+
+/* Everything the devices do in [@from, @to). */
+static void soak_window(struct dev *devs, int n, uint64_t from, uint64_t to)
+{
+	for (int i = 0; i < n; i++) {
+		struct dev *d = &devs[i];
+		uint64_t base = person(d) ? 120 * SEC : 90 * SEC, round = 0;
+		uint64_t start = from, rotation = 0;
+		if (i == SOAK_DEVICES - 1) {
+			if (to <= SOAK_JOIN)
+				continue;
+			if (from <= SOAK_JOIN) {
+				boot(SOAK_JOIN, d);
+				start = SOAK_JOIN + 5 * SEC;
+			}
+		}
+		/* the daily firmware check, at a time of the device's own */
+		for (uint64_t day = (from - SOAK_T0) / DAY; !person(d) && SOAK_T0 + day * DAY < to; day++) {
+			uint64_t at = SOAK_T0 + day * DAY + (2 + (uint64_t)(i * 37 + day * 11) % 20) * 3600 * SEC;
+			if (at >= start && at < to)
+				firmware_check(at, d, day);
+		}
+		for (uint64_t t = start + rnd_range(0, (uint32_t)(base / 1000)) * 1000ull; t < to;) {
+			uint64_t p = period_at(d, t, base), day = (t - SOAK_T0) / DAY;
+			if (!p) { /* asleep: wake at seven */
+				t = SOAK_T0 + day * DAY + 7 * 3600 * SEC + rnd_range(0, 1800) * SEC;
+				continue;
+			}
+			uint64_t r = (t - SOAK_T0) / (6 * 3600 * SEC);
+			if (r != rotation) { /* the CDN moved the cloud name */
+				rotation = r;
+				d->cloud_ip = REMOTE(0x100 * (d->kind + 1) + (uint32_t)(r * 37 + i) % 200 + 1);
+			}
+			activity(t, d, round++);
+			if (person(d))
+				for (uint32_t k = rnd_range(1, d->kind == LAPTOP ? 4 : 2); k > 0; k--)
+					browse(t + k * rnd_range(2, 20) * SEC, d, day);
+			t += p / 2 + rnd() % p;
+		}
+	}
+}
+
+static void soak_devices(struct dev *devs, uint64_t seed)
+{
+	rng_state = seed;
+	ip_id_counter = 0;
+	make_devices(devs, SOAK_DEVICES);
+}
+
+/* ---- attacks for the soak ---- */
+
+static void attack_scan(struct dev *d, uint64_t ts, int n, uint16_t port)
+{
+	for (int i = 0; i < n; i++) /* no Mirai signature: random sequence numbers */
+		tcp(ts + (uint64_t)i * 10000, d->h.mac, gw.mac, d->h.ip, REMOTE(0x10000 + (uint32_t)i * 13),
+		    eph(d), port, (uint32_t)rnd(), 0, 0x02, NULL, 0, 64);
+}
+
+static void attack_icmpflood(struct dev *d, uint64_t ts, int n)
+{
+	uint8_t b[64] = {8, 0};
+	for (int i = 0; i < n; i++) {
+		put16(b + 4, 0x4242);
+		put16(b + 6, (uint16_t)i);
+		ip4(ts + (uint64_t)i * 2000, d->h.mac, gw.mac, d->h.ip, REMOTE(0xa000 + 1), 1, 64, b,
+		    sizeof(b));
+	}
+}
+
+static void attack_dnsflood(struct dev *d, uint64_t ts, int n)
+{
+	char name[96];
+	for (int i = 0; i < n; i++) { /* random subdomains of a victim: water torture */
+		snprintf(name, sizeof(name), "%08x.victim-shop.example", (unsigned)rnd());
+		dns_exchange(ts + (uint64_t)i * 3000, d, name, 0, true);
+	}
+}
+
+static void attack_dga(struct dev *d, uint64_t ts, int n)
+{
+	static const char cons[] = "bcdfghjklmnpqrstvwxz0123456789";
+	char name[32];
+	for (int i = 0; i < n; i++) {
+		int len = (int)rnd_range(10, 16), k;
+		for (k = 0; k < len; k++)
+			name[k] = cons[rnd_range(0, sizeof(cons) - 2)];
+		snprintf(name + k, sizeof(name) - (size_t)k, ".%s", i % 2 ? "top" : "xyz");
+		bool last = i == n - 1; /* the one that resolves: the bot connects */
+		dns_exchange(ts + (uint64_t)i * 100000, d, name, last ? REMOTE(0x6601) : 0, !last);
+		if (last)
+			tls_session(ts + (uint64_t)i * 100000 + 50000, d, REMOTE(0x6601), name, 1);
+	}
+}
+
+/* A connection from the Internet to the device's telnet port, which answers
+ * and takes a login in clear text. */
+static void attack_exposure(struct dev *d, uint64_t ts)
+{
+	static const uint8_t banner[] = "\xff\xfb\x01\xff\xfb\x03login: ";
+	static const uint8_t user[] = "root\r\n", pass_prompt[] = "Password: ", pass[] = "xc3511\r\n";
+	uint32_t rip = 0xcb007100u | 77; /* 203.0.113.77 (TEST-NET-3) */
+	uint16_t sp = 51515;
+	uint32_t cs = (uint32_t)rnd(), ss = (uint32_t)rnd();
+	const uint8_t *dm = d->h.mac, *gm = gw.mac;
+	uint64_t t = ts;
+	tcp(t, gm, dm, rip, d->h.ip, sp, 23, cs, 0, 0x02, NULL, 0, 50);
+	tcp(t += 300, dm, gm, d->h.ip, rip, 23, sp, ss, cs + 1, 0x12, NULL, 0, 64);
+	tcp(t += 40000, gm, dm, rip, d->h.ip, sp, 23, cs + 1, ss + 1, 0x10, NULL, 0, 50);
+	tcp(t += 2000, dm, gm, d->h.ip, rip, 23, sp, ss + 1, cs + 1, 0x18, banner, sizeof(banner) - 1, 64);
+	ss += 1 + sizeof(banner) - 1;
+	tcp(t += 40000, gm, dm, rip, d->h.ip, sp, 23, cs + 1, ss, 0x18, user, sizeof(user) - 1, 50);
+	cs += 1 + sizeof(user) - 1;
+	tcp(t += 2000, dm, gm, d->h.ip, rip, 23, sp, ss, cs, 0x18, pass_prompt, sizeof(pass_prompt) - 1, 64);
+	ss += sizeof(pass_prompt) - 1;
+	tcp(t += 40000, gm, dm, rip, d->h.ip, sp, 23, cs, ss, 0x18, pass, sizeof(pass) - 1, 50);
+}
+
+static void attack_cleartext(struct dev *d, uint64_t ts)
+{
+	char req[256];
+	int n = snprintf(req, sizeof(req), "GET /upload HTTP/1.1\r\nHost: files.example-storage.example\r\n"
+					   "Authorization: Basic YWRtaW46YWRtaW4=\r\n\r\n");
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	dns_exchange(ts, d, "files.example-storage.example", REMOTE(0x7000 + 80), false);
+	tcp_session(ts + 30000, d, REMOTE(0x7000 + 80), 80, (const uint8_t *)req, (uint32_t)n,
+		    (const uint8_t *)resp, sizeof(resp) - 1, 0);
+}
+
+/* The device opens an SSH session to a host it never used (a reverse shell). */
+static void attack_shell(struct dev *d, uint64_t ts)
+{
+	static const char c[] = "SSH-2.0-OpenSSH_7.4\r\n", s[] = "SSH-2.0-dropbear_2019.78\r\n";
+	tcp_session(ts, d, REMOTE(0x7100 + 22), 22, (const uint8_t *)c, sizeof(c) - 1,
+		    (const uint8_t *)s, sizeof(s) - 1, 3);
+}
+
+struct soak_attack {
+	const char *name, *desc;
+	enum kind victim;
+};
+
+static const struct soak_attack soak_attacks[] = {
+	{"mirai", "Mirai's telnet scan (SYN sequence = target address)", CAMERA},
+	{"scan", "fan-out to many addresses on TR-069's port 7547", PRINTER},
+	{"lateral", "ARP sweep and port scan of the local network", TV},
+	{"synflood", "SYN flood at one remote host", PLUG},
+	{"udpflood", "UDP flood at one remote host", BULB},
+	{"icmpflood", "ICMP echo flood at one remote host", SPEAKER},
+	{"dnsflood", "random-subdomain DNS flood through the resolver", THERMOSTAT},
+	{"c2", "a new DGA-looking domain, then an IRC command channel", HUB},
+	{"dga", "NXDOMAIN burst of generated names, then a connection to the one that resolves",
+	 THERMOSTAT},
+	{"exposure", "telnet answered to the Internet, login in clear text", CAMERA},
+	{"cleartext", "HTTP basic-auth credentials to a new storage host", PLUG},
+	{"shell", "an SSH session to a host it never used", BULB},
+};
+
+static void soak_attack(const struct soak_attack *a, struct dev *devs, uint64_t at)
+{
+	struct dev *d = &devs[a->victim];
+	if (!strcmp(a->name, "mirai"))
+		attack_mirai(d, at, 600);
+	else if (!strcmp(a->name, "scan"))
+		attack_scan(d, at, 300, 7547);
+	else if (!strcmp(a->name, "lateral"))
+		attack_lateral(d, devs, SOAK_DEVICES, at);
+	else if (!strcmp(a->name, "synflood"))
+		attack_synflood(d, at, 3000);
+	else if (!strcmp(a->name, "udpflood"))
+		attack_udpflood(d, at, 2000);
+	else if (!strcmp(a->name, "icmpflood"))
+		attack_icmpflood(d, at, 1500);
+	else if (!strcmp(a->name, "dnsflood"))
+		attack_dnsflood(d, at, 1000);
+	else if (!strcmp(a->name, "c2"))
+		attack_c2(d, at);
+	else if (!strcmp(a->name, "dga"))
+		attack_dga(d, at, 40);
+	else if (!strcmp(a->name, "exposure"))
+		attack_exposure(d, at);
+	else if (!strcmp(a->name, "cleartext"))
+		attack_cleartext(d, at);
+	else if (!strcmp(a->name, "shell"))
+		attack_shell(d, at);
+}
+
+static void fmt_time(uint64_t us, char *buf, size_t len)
+{
+	time_t t = (time_t)(us / SEC);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06uZ", (unsigned)(us % SEC));
+}
+
+static int run_soak(const char *dir, uint64_t seed, int days)
+{
+	struct dev devs[SOAK_DEVICES];
+	char path[4096], when[64], mac[24];
+
+	if (days < 2 || days > 60)
+		die("soak: 2 to 60 days");
+	memset(devs, 0, sizeof(devs));
+	soak_devices(devs, seed);
+	for (int i = 0; i < SOAK_DEVICES - 1; i++)
+		boot(SOAK_T0 + (uint64_t)i * 700000, &devs[i]);
+	soak_window(devs, SOAK_DEVICES, SOAK_T0 + 5 * SEC, SOAK_T0 + DAY);
+	snprintf(path, sizeof(path), "%s/train.pcap", dir);
+	if (write_store(path) < 0)
+		return -1;
+	soak_window(devs, SOAK_DEVICES, SOAK_T0 + DAY, SOAK_T0 + (uint64_t)days * DAY);
+	snprintf(path, sizeof(path), "%s/test.pcap", dir);
+	if (write_store(path) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/attacks.tsv", dir);
+	FILE *tsv = fopen(path, "w");
+	if (!tsv)
+		die("cannot write attacks.tsv");
+	fprintf(tsv, "# scenario\tmac\tstart\tdescription\n");
+	for (size_t k = 0; k < sizeof(soak_attacks) / sizeof(soak_attacks[0]); k++) {
+		const struct soak_attack *a = &soak_attacks[k];
+		uint64_t from = SOAK_T0 + DAY + 12 * 3600 * SEC + k * 3600 * SEC, at = from + 600 * SEC;
+		soak_devices(devs, seed);
+		rng_state = seed ^ (0x9e3779b97f4a7c15ull * (k + 1));
+		soak_window(devs, SOAK_DEVICES, from, from + 1200 * SEC);
+		soak_attack(a, devs, at);
+		snprintf(path, sizeof(path), "%s/attack-%s.pcap", dir, a->name);
+		if (write_store(path) < 0)
+			return -1;
+		fmt_time(at, when, sizeof(when));
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", devs[a->victim].h.mac[0],
+			 devs[a->victim].h.mac[1], devs[a->victim].h.mac[2], devs[a->victim].h.mac[3],
+			 devs[a->victim].h.mac[4], devs[a->victim].h.mac[5]);
+		fprintf(tsv, "%s\t%s\t%s\t%s\n", a->name, mac, when, a->desc);
+	}
+	return fclose(tsv) ? -1 : 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: mudguard-gen [-s SEED] SCENARIO OUT.pcap\n"
@@ -930,6 +1225,8 @@ static void usage(FILE *f)
 	fprintf(f, "  %-9s 100 devices, >= 1M packets, >= 100k flows (not committed)\n", "bench");
 	fprintf(f, "  %-9s 10,000 devices each announcing a MUD URL per kind, 200k flows\n",
 		"bench-mud");
+	fprintf(f, "  %-9s DIR [DAYS]: train.pcap (day 1), test.pcap (days 2..DAYS, default 3),\n"
+		   "            attack-*.pcap and attacks.tsv (see the source)\n", "soak");
 }
 
 int main(int argc, char **argv)
@@ -963,6 +1260,10 @@ int main(int argc, char **argv)
 		int ndev = i + 2 < argc ? atoi(argv[i + 2]) : 10000;
 		uint64_t flows = i + 3 < argc ? strtoull(argv[i + 3], NULL, 10) : 200000;
 		return run_bench(argv[i + 1], seed, ndev, flows) < 0;
+	}
+	if (!strcmp(argv[i], "soak")) {
+		int days = i + 2 < argc ? atoi(argv[i + 2]) : 3;
+		return run_soak(argv[i + 1], seed, days) < 0;
 	}
 	if (!strcmp(argv[i], "bench")) {
 		int ndev = i + 2 < argc ? atoi(argv[i + 2]) : 100;

@@ -28,6 +28,7 @@
 #include <getopt.h>
 
 #include "../classify/ident.h"
+#include "../classify/linefile.h"
 #include "../classify/mud.h"
 #include "../classify/mudmatch.h"
 #include "../classify/mudstore.h"
