@@ -25,6 +25,8 @@ struct mg_bl {
 	uint64_t first_us, learn_end_us, last_us, cur_start_us;
 	uint32_t intervals;
 	uint64_t cur[MG_BL__METRICS];
+	uint64_t thr[MG_BL__METRICS]; /* findings above these */
+	uint8_t top[MG_BL__METRICS];  /* highest bucket with a full learning weight */
 	uint64_t bits[2][DISTINCT_BITS / 64]; /* destinations, ports */
 	uint16_t hist[MG_BL__METRICS][MG_BL_BUCKETS];
 	struct mg_hashset set[MG_BL__SETS];
@@ -51,6 +53,8 @@ static const uint64_t metric_floor[MG_BL__METRICS] = {
 static const char *const set_names[MG_BL__SETS] = {"endpoints", "services", "protocols"};
 static const uint32_t set_max[MG_BL__SETS] = {MG_BL_ENDPOINTS_MAX, MG_BL_SERVICES_MAX,
 					      MG_BL_PROTOCOLS_MAX};
+
+static void set_tops(struct mg_bl *b, uint32_t factor);
 
 const char *mg_bl_metric_name(enum mg_bl_metric m)
 {
@@ -178,6 +182,7 @@ struct mg_bl *mg_baselines_get(struct mg_baselines *t, const uint8_t mac[6], uin
 	if (!(b = calloc(1, sizeof(*b))))
 		return NULL;
 	memcpy(b->mac, mac, 6);
+	set_tops(b, t->cfg.factor);
 	b->first_us = b->last_us = now_us;
 	b->learn_end_us = t->cfg.learning_s ? now_us + (uint64_t)t->cfg.learning_s * 1000000u
 					    : UINT64_MAX;
@@ -237,27 +242,41 @@ bool mg_bl_learning(const struct mg_bl *b, uint64_t now_us)
 
 uint64_t mg_bl_high(const struct mg_bl *b, enum mg_bl_metric m)
 {
-	for (unsigned k = MG_BL_BUCKETS; k-- > 0;)
-		if (b->hist[m][k] >= MG_BL_LEARN_WEIGHT)
-			return bucket_top(k);
-	return 0;
+	return bucket_top(b->top[m]);
 }
 
-/* Distinct values set in a bitmap, by linear counting. */
-static uint64_t distinct(const uint64_t *bits)
+/* Sets the threshold of @m from its learned high. */
+static void set_threshold(struct mg_bl *b, uint32_t factor, int m)
 {
-	unsigned k = 0;
-	for (unsigned i = 0; i < DISTINCT_BITS / 64; i++)
-		k += (unsigned)__builtin_popcountll(bits[i]);
+	uint64_t t = mg_bl_high(b, (enum mg_bl_metric)m) * factor;
+	b->thr[m] = t > metric_floor[m] ? t : metric_floor[m];
+}
+
+/* The tops and thresholds from the histograms (a loaded baseline). */
+static void set_tops(struct mg_bl *b, uint32_t factor)
+{
+	for (int m = 0; m < MG_BL__METRICS; m++) {
+		b->top[m] = 0;
+		for (unsigned k = MG_BL_BUCKETS; k-- > 0 && !b->top[m];)
+			if (b->hist[m][k] >= MG_BL_LEARN_WEIGHT)
+				b->top[m] = (uint8_t)k;
+		set_threshold(b, factor, m);
+	}
+}
+
+/* Distinct values behind @k bits set of the bitmap, by linear counting. */
+static uint64_t distinct(uint64_t k)
+{
 	if (k >= DISTINCT_BITS)
 		k = DISTINCT_BITS - 1;
 	return (uint64_t)llround(-(double)DISTINCT_BITS * log(1.0 - (double)k / DISTINCT_BITS));
 }
 
+/* The interval's count of @m (destinations and ports count bits set). */
 static uint64_t current(const struct mg_bl *b, enum mg_bl_metric m)
 {
 	if (m == MG_BL_DESTS || m == MG_BL_PORTS)
-		return distinct(b->bits[m - MG_BL_DESTS]);
+		return distinct(b->cur[m]);
 	return b->cur[m];
 }
 
@@ -271,13 +290,17 @@ static void roll(struct mg_bl *b, const struct mg_baselines *t, uint64_t now_us)
 		return;
 	bool active = false;
 	for (int m = 0; m < MG_BL__METRICS; m++)
-		active |= b->cur[m] != 0 || (m >= MG_BL_DESTS && m <= MG_BL_PORTS &&
-					     current(b, (enum mg_bl_metric)m));
+		active |= b->cur[m] != 0;
 	if (b->cur_start_us && active && !b->hold) {
 		unsigned w = mg_bl_learning(b, b->cur_start_us) ? MG_BL_LEARN_WEIGHT : 1;
 		for (int m = 0; m < MG_BL__METRICS; m++) {
-			uint16_t *h = &b->hist[m][bucket_of(current(b, (enum mg_bl_metric)m))];
+			unsigned k = bucket_of(current(b, (enum mg_bl_metric)m));
+			uint16_t *h = &b->hist[m][k];
 			*h = *h > UINT16_MAX - w ? UINT16_MAX : (uint16_t)(*h + w);
+			if (k > b->top[m] && *h >= MG_BL_LEARN_WEIGHT) {
+				b->top[m] = (uint8_t)k;
+				set_threshold(b, t->cfg.factor, m);
+			}
 		}
 		b->intervals++;
 	}
@@ -300,19 +323,17 @@ bool mg_bl_add(struct mg_bl *b, const struct mg_baselines *t, enum mg_bl_metric 
 		if (bits[bit / 64] & 1ull << (bit % 64))
 			return false;
 		bits[bit / 64] |= 1ull << (bit % 64);
-		count = distinct(bits);
+		count = ++b->cur[m];
+		if (count * 2 > b->thr[m]) /* the estimate is below twice the bits set */
+			count = distinct(count);
 	} else {
 		count = b->cur[m] += n;
 	}
-	if (m >= MG_BL_SYN || (b->reported & 1u << m) || mg_bl_learning(b, now_us))
-		return false;
-	uint64_t high = mg_bl_high(b, m), thr = high * t->cfg.factor;
-	if (thr < metric_floor[m])
-		thr = metric_floor[m];
-	if (count <= thr)
+	if (count <= b->thr[m] || m >= MG_BL_SYN || (b->reported & 1u << m) ||
+	    mg_bl_learning(b, now_us))
 		return false;
 	b->reported |= (uint16_t)(1u << m);
-	*out = (struct mg_bl_rate){m, count, high, thr, t->cfg.interval_s};
+	*out = (struct mg_bl_rate){m, count, mg_bl_high(b, m), b->thr[m], t->cfg.interval_s};
 	return true;
 }
 
@@ -685,6 +706,7 @@ int mg_baselines_load_mem(struct mg_baselines *t, const char *name, const char *
 		}
 		if (t->n >= t->cfg.max_devices)
 			evict_one(t);
+		set_tops(b, t->cfg.factor);
 		insert(t, b);
 	}
 	rc = 0;

@@ -896,7 +896,8 @@ static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, struct mg
 			   const struct mg_pkt *p, const struct mg_flow *f, int dir, bool created)
 {
 	/* a router's MAC carries the Internet's traffic: not its own */
-	if (!DX(src) || !mg_devtab_is_local(s->devs, &p->src) || held(s, src))
+	if (!s->cfg.anomaly_enabled || !DX(src) || !mg_devtab_is_local(s->devs, &p->src) ||
+	    held(s, src))
 		return;
 	if (DX(src)->bl) {
 		bl_count(s, src, MG_BL_PKTS, 1);
