@@ -20,6 +20,7 @@
 struct mg_bl {
 	uint8_t mac[6];
 	bool hold;
+	bool started; /* cur_start_us is set */
 	uint32_t users; /* devices holding the pointer: never evicted */
 	uint16_t reported; /* metrics with a finding in the current interval */
 	uint64_t first_us, learn_end_us, last_us, cur_start_us;
@@ -286,12 +287,12 @@ static void roll(struct mg_bl *b, const struct mg_baselines *t, uint64_t now_us)
 {
 	uint64_t len = (uint64_t)t->cfg.interval_s * 1000000u;
 
-	if (b->cur_start_us && now_us < b->cur_start_us + len)
+	if (b->started && now_us < b->cur_start_us + len)
 		return;
 	bool active = false;
 	for (int m = 0; m < MG_BL__METRICS; m++)
 		active |= b->cur[m] != 0;
-	if (b->cur_start_us && active && !b->hold) {
+	if (b->started && active && !b->hold) {
 		unsigned w = mg_bl_learning(b, b->cur_start_us) ? MG_BL_LEARN_WEIGHT : 1;
 		for (int m = 0; m < MG_BL__METRICS; m++) {
 			unsigned k = bucket_of(current(b, (enum mg_bl_metric)m));
@@ -309,6 +310,7 @@ static void roll(struct mg_bl *b, const struct mg_baselines *t, uint64_t now_us)
 	b->hold = false;
 	b->reported = 0;
 	b->cur_start_us = now_us - now_us % len;
+	b->started = true;
 }
 
 bool mg_bl_add(struct mg_bl *b, const struct mg_baselines *t, enum mg_bl_metric m, uint64_t n,

@@ -91,7 +91,9 @@ double mg_dga_score(const char *name, char *why, size_t whylen)
 		score += 0.35;
 		note(why, whylen, "%u digits among %u letters", digits, letters);
 	}
-	if (letters >= 6 && vowels * 5 < letters) {
+	/* short vowel-less names are often abbreviations (msftncsi): only with
+	 * digits in them, or when long */
+	if (letters >= 6 && vowels * 5 < letters && (digits || letters >= 10)) {
 		score += 0.35;
 		note(why, whylen, "%u vowels in %u letters", vowels, letters);
 	}
