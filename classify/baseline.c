@@ -352,7 +352,8 @@ int mg_bl_novel(struct mg_bl *b, enum mg_bl_set which, uint64_t key, uint64_t no
 	*size = s->n;
 	b->last_us = now_us;
 	if (mg_bl_learning(b, now_us)) {
-		mg_hashset_add(s, key, set_max[which]);
+		if (learn)
+			mg_hashset_add(s, key, set_max[which]);
 		return 0;
 	}
 	if (mg_hashset_has(s, key))

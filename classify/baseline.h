@@ -130,10 +130,10 @@ uint64_t mg_bl_floor(enum mg_bl_metric m);
  * device is quarantined). */
 void mg_bl_hold(struct mg_bl *b);
 
-/* Looks @key up in one of @b's sets. While learning it is added and 0 is
- * returned. After learning: 0 if known; 1 if new (then added when @learn,
- * so that legitimate change is news once, not for ever). *@size receives the
- * set's size before the call. A full set adds nothing. */
+/* Looks @key up in one of @b's sets; it is added when @learn. While
+ * learning, returns 0. After learning: 0 if known; 1 if new (added when
+ * @learn, so that legitimate change is news once, not for ever). *@size
+ * receives the set's size before the call. A full set adds nothing. */
 int mg_bl_novel(struct mg_bl *b, enum mg_bl_set which, uint64_t key, uint64_t now_us,
 		bool learn, uint32_t *size);
 

@@ -891,9 +891,9 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 }
 
 /* Everything behavioural about packet @p of flow @f (@dir: its direction in
- * the flow; @created: its first packet), sent by @src to @dst. */
-static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, struct mg_device *dst,
-			   const struct mg_pkt *p, const struct mg_flow *f, int dir, bool created)
+ * the flow; @created: its first packet), sent by @src. */
+static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, const struct mg_pkt *p,
+			   const struct mg_flow *f, int dir, bool created)
 {
 	/* a router's MAC carries the Internet's traffic: not its own */
 	if (!s->cfg.anomaly_enabled || !DX(src) || !mg_devtab_is_local(s->devs, &p->src) ||
@@ -914,7 +914,6 @@ static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, struct mg
 		novelty_out(s, src, f);
 	}
 	/* the first answer of a device to a client outside the local networks */
-	(void)dst;
 	if (dir == 1 && f->pkts[1] == 1 && !mg_addr_is_group(&f->cli) &&
 	    !mg_devtab_is_local(s->devs, &f->cli) &&
 	    (f->proto != 6 || (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == (MG_TCP_SYN | MG_TCP_ACK)))
@@ -1730,7 +1729,7 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 			mud_flow(s, f, &p, cli, srv);
 	}
 	if (src)
-		anomaly_packet(s, src, dst, &p, f, dir, created);
+		anomaly_packet(s, src, &p, f, dir, created);
 	if (f->dpi_state == MG_DPI_PENDING && !p.frag_off) {
 		int rc = mg_dpi_feed(s->dpi, &f->dpi, p.l3, p.l3_len, p.ts_us, &f->app_master,
 				     &f->app_proto);

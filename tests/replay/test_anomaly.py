@@ -219,6 +219,10 @@ class Soak(unittest.TestCase):
         self.assertEqual(e['evidence']['remote'], '203.0.113.77')
         # near miss: the lateral scan's targets answer a local client
         self.silent('lateral', 'inbound_exposure')
+        # a shell port answered to the Internet is news even while learning
+        a = anomalies(self.attack('exposure', baseline=False))
+        self.assertEqual([(x['mac'], x['detector'], x['learning']) for x in a],
+                         [(self.attacks['exposure'][0], 'inbound_exposure', True)])
 
     def test_cleartext(self):
         e, _ = self.fires('cleartext', 'cleartext_credentials', 'alert')

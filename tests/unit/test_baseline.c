@@ -106,15 +106,20 @@ static void test_novelty(void **state)
 	assert_int_equal(mg_bl_novel(b, MG_BL_SERVICE, 0x1111, S, true, &known), 0);
 	assert_int_equal(mg_bl_novel(b, MG_BL_SERVICE, 0x2222, S, true, &known), 0);
 	assert_int_equal(known, 1);
+	/* while learning, only what may be learned is */
+	assert_int_equal(mg_bl_novel(b, MG_BL_SERVICE, 0x4444, S, false, &known), 0);
+	assert_int_equal(mg_bl_novel(b, MG_BL_SERVICE, 0x5555, S, true, &known), 0);
+	assert_int_equal(known, 2);
 	uint64_t after = 3601 * S;
 	assert_int_equal(mg_bl_novel(b, MG_BL_SERVICE, 0x1111, after, true, &known), 0);
+	assert_int_equal(mg_bl_novel(b, MG_BL_SERVICE, 0x4444, after, false, &known), 1);
 	assert_int_equal(mg_bl_novel(b, MG_BL_SERVICE, 0x3333, after, false, &known), 1);
-	assert_int_equal(known, 2);
+	assert_int_equal(known, 3);
 	/* not learned: still new */
 	assert_int_equal(mg_bl_novel(b, MG_BL_SERVICE, 0x3333, after, true, &known), 1);
 	/* learned now: news once, not for ever */
 	assert_int_equal(mg_bl_novel(b, MG_BL_SERVICE, 0x3333, after, true, &known), 0);
-	assert_int_equal(known, 3);
+	assert_int_equal(known, 4);
 	/* sets are apart */
 	assert_int_equal(mg_bl_novel(b, MG_BL_ENDPOINT, 0x1111, after, true, &known), 1);
 	mg_baselines_free(t);
