@@ -15,7 +15,7 @@
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
 
-enum ktype { K_U32, K_BOOL, K_STR, K_PREFIXES };
+enum ktype { K_U32, K_BOOL, K_STR, K_PREFIXES, K_CHOICE, K_I32 };
 
 struct key {
 	const char *section, *name;
@@ -32,6 +32,13 @@ struct key {
 	{sec, nm, K_U32, offsetof(struct mg_config, field), 0, lo, hi, STRINGIFY(dflt), unit}
 #define BOOL(sec, nm, field, dflt)                                             \
 	{sec, nm, K_BOOL, offsetof(struct mg_config, field), 0, 0, 1, dflt, NULL}
+/* one of the |-separated words of @choices */
+#define CHOICE(sec, nm, field, choices, dflt)                                  \
+	{sec, nm, K_CHOICE, offsetof(struct mg_config, field),                 \
+	 sizeof(((struct mg_config *)0)->field), 0, 0, dflt, choices}
+#define I32(sec, nm, field, lo, hi, dflt, unit)                                \
+	{sec, nm, K_I32, offsetof(struct mg_config, field), 0, (uint32_t)(lo), (uint32_t)(hi), \
+	 #dflt, unit}
 #define STR(sec, nm, field, dflt, kind)                                        \
 	{sec, nm, kind, offsetof(struct mg_config, field),                     \
 	 sizeof(((struct mg_config *)0)->field), 0, 0, dflt, NULL}
@@ -103,6 +110,19 @@ static const struct key keys[] = {
 	U32("anomaly", "strong_score", strong_score, 1, 100, 75, "percent"),
 	U32("anomaly", "score_half_life", score_half_life, 1, 3600, 30, "seconds"),
 	U32("anomaly", "quarantine_hold", quarantine_hold, 60, 604800, 3600, "seconds"),
+	CHOICE("enforce", "mode", enf_mode, "monitor|enforce", "monitor"),
+	CHOICE("enforce", "backend", enf_backend, "off|dry-run|nft", "dry-run"),
+	CHOICE("enforce", "family", enf_family, "inet|bridge", "inet"),
+	STR("enforce", "table", enf_table, "mudguard", K_STR),
+	I32("enforce", "priority", enf_priority, -1000, 0, -300, ""),
+	STR("enforce", "never", enf_never, "", K_STR),
+	STR("enforce", "dns", enf_dns, "", K_STR),
+	STR("enforce", "remediation", enf_remediation, "", K_STR),
+	U32("enforce", "ttl", enf_ttl, 60, 604800, 3600, "seconds"),
+	U32("enforce", "ttl_max", enf_ttl_max, 60, 31536000, 86400, "seconds"),
+	U32("enforce", "per_minute", enf_per_minute, 0, 100000, 10, "quarantines"),
+	U32("enforce", "max_percent", enf_max_percent, 0, 100, 20, "percent"),
+	STR("enforce", "state_file", enf_state_file, "", K_STR),
 	STR("output", "events", events, "-", K_STR),
 	BOOL("output", "flows", flows, "no"),
 };
@@ -185,6 +205,31 @@ static int apply(struct ctx *x, const struct key *k, const char *v)
 			return -EINVAL;
 		}
 		__attribute__((fallthrough)); /* then stored as a string */
+	}
+	case K_I32: {
+		char *end;
+		errno = 0;
+		long n = strtol(v, &end, 10);
+		if (!*v || *end || errno || n < (int32_t)k->min || n > (int32_t)k->max) {
+			problem(x, "%s.%s must be between %d and %d (got \"%s\")", k->section, k->name,
+				(int32_t)k->min, (int32_t)k->max, v);
+			return -EINVAL;
+		}
+		*(int32_t *)(void *)field = (int32_t)n;
+		return 0;
+	}
+	case K_CHOICE: {
+		size_t n = strlen(v);
+		for (const char *c = k->unit; *c;) {
+			size_t len = strcspn(c, "|");
+			if (len == n && !strncmp(c, v, n)) {
+				memcpy(field, v, n + 1);
+				return 0;
+			}
+			c += len + (c[len] == '|');
+		}
+		problem(x, "%s.%s must be one of %s (got \"%s\")", k->section, k->name, k->unit, v);
+		return -EINVAL;
 	}
 	case K_STR:
 		if (strlen(v) >= k->size) {
@@ -323,4 +368,24 @@ int mg_config_set(struct mg_config *c, const char *section, const char *key,
 {
 	struct ctx x = {.c = c, .name = "command line", .report = report, .user = user};
 	return set(&x, section, key, value) < 0 ? -EINVAL : 0;
+}
+
+void mg_config_enforcer(const struct mg_config *c, struct mg_enf_cfg *out)
+{
+	*out = (struct mg_enf_cfg){
+		.mode = !strcmp(c->enf_mode, "enforce") ? MG_ENF_ENFORCE : MG_ENF_MONITOR,
+		.backend = !strcmp(c->enf_backend, "nft")	? MG_ENF_NFT
+			   : !strcmp(c->enf_backend, "dry-run") ? MG_ENF_DRYRUN
+								: MG_ENF_OFF,
+		.nft = {!strcmp(c->enf_family, "bridge") ? MG_NFT_BRIDGE : MG_NFT_INET, c->enf_table,
+			c->enf_priority},
+		.never = c->enf_never,
+		.dns = c->enf_dns,
+		.remediation = c->enf_remediation,
+		.ttl_s = c->enf_ttl,
+		.ttl_max_s = c->enf_ttl_max,
+		.per_minute = c->enf_per_minute,
+		.max_percent = c->enf_max_percent,
+		.state_file = c->enf_state_file,
+	};
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../enforce/enforce.h"
+
 struct mg_config {
 	/* [capture] */
 	char interface[64];
@@ -48,6 +50,11 @@ struct mg_config {
 	char baseline[1024];   /* baselines to start from (--baseline) */
 	char learn[1024];      /* training run: write the baselines here (--learn) */
 	char state_file[1024]; /* daemon: baselines kept across restarts */
+	/* [enforce] */
+	char enf_mode[16], enf_backend[16], enf_family[16], enf_table[64];
+	int32_t enf_priority;
+	char enf_never[4096], enf_dns[1024], enf_remediation[1024], enf_state_file[1024];
+	uint32_t enf_ttl, enf_ttl_max, enf_per_minute, enf_max_percent;
 	/* [output] */
 	char events[1024];
 	bool flows;
@@ -73,5 +80,8 @@ int mg_config_load_string(struct mg_config *c, const char *name, const char *tex
  * command-line overrides. Returns 0 or -EINVAL with a message to @report. */
 int mg_config_set(struct mg_config *c, const char *section, const char *key,
 		  const char *value, mg_config_report report, void *user);
+
+/* The enforcer's settings from @c's [enforce] section; strings point into @c. */
+void mg_config_enforcer(const struct mg_config *c, struct mg_enf_cfg *out);
 
 #endif
