@@ -38,6 +38,7 @@ struct mg_enf {
 	struct mg_nft_prefix never[LIST_MAX], dns[LIST_MAX], allow[LIST_MAX];
 	size_t n_never, n_dns, n_allow;
 	uint64_t recent[1024]; /* times of the last quarantines (circuit breaker) */
+	bool policy_changed;   /* the lists grew since the table was set up */
 	unsigned nrecent;
 	bool circuit_open;
 };
@@ -238,6 +239,7 @@ static int queue(struct mg_enf *e, const struct quarantine *q, bool add, uint64_
 
 static int setup(struct mg_enf *e, char *err, size_t errlen)
 {
+	e->policy_changed = false;
 	struct mg_nft_policy pol = {
 		.never_mac = (const uint8_t(*)[6])e->never_mac, .n_never_mac = e->n_never_mac,
 		.never = e->never, .n_never = e->n_never,
@@ -356,9 +358,16 @@ int mg_enf_new(struct mg_enf **out, const struct mg_enf_cfg *cfg, char *err, siz
 		goto out;
 	}
 	if (cfg->backend == MG_ENF_NFT && cfg->mode == MG_ENF_ENFORCE) {
-		if ((rc = mg_nft_open(&e->nft, &cfg->nft, err, errlen)) < 0 ||
-		    (rc = setup(e, err, errlen)) < 0)
+		if ((rc = mg_nft_open(&e->nft, &cfg->nft, err, errlen)) < 0)
 			goto out;
+		/* refuse early: no capability, or a table that is not ours */
+		if ((rc = mg_nft_table_state(e->nft, err, errlen)) < 0) {
+			if (rc == -EPERM)
+				snprintf(err, errlen, "nftables: %s: enforce mode with the nft backend "
+						      "needs CAP_NET_ADMIN (run as root or grant the "
+						      "capability)", strerror(EPERM));
+			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -539,8 +548,10 @@ void mg_enf_never_mac(struct mg_enf *e, const uint8_t mac[6])
 	for (size_t i = 0; i < e->n_never_mac; i++)
 		if (!memcmp(e->never_mac[i], mac, 6))
 			return;
-	if (e->n_never_mac < LIST_MAX)
+	if (e->n_never_mac < LIST_MAX) {
 		memcpy(e->never_mac[e->n_never_mac++], mac, 6);
+		e->policy_changed = true;
+	}
 }
 
 void mg_enf_never_addr(struct mg_enf *e, const struct mg_addr *a, bool dns)
@@ -549,13 +560,17 @@ void mg_enf_never_addr(struct mg_enf *e, const struct mg_addr *a, bool dns)
 	bool have = false;
 	for (size_t i = 0; i < e->n_never && !have; i++)
 		have = in_prefix(&e->never[i], a);
-	if (!have && e->n_never < LIST_MAX)
+	if (!have && e->n_never < LIST_MAX) {
 		e->never[e->n_never++] = p;
+		e->policy_changed = true;
+	}
 	have = false;
 	for (size_t i = 0; dns && i < e->n_dns && !have; i++)
 		have = in_prefix(&e->dns[i], a);
-	if (dns && !have && e->n_dns < LIST_MAX)
+	if (dns && !have && e->n_dns < LIST_MAX) {
 		e->dns[e->n_dns++] = p;
+		e->policy_changed = true;
+	}
 }
 
 bool mg_enf_quarantined(const struct mg_enf *e, const uint8_t mac[6])
@@ -661,12 +676,27 @@ int mg_enf_reconcile(struct mg_enf *e, uint64_t now_us, mg_enf_note_cb cb, void 
 	return rc;
 }
 
+int mg_enf_start(struct mg_enf *e, uint64_t now_us, mg_enf_note_cb cb, void *user, char *err,
+		 size_t errlen)
+{
+	int rc;
+	if (!e->nft)
+		return 0;
+	if ((rc = setup(e, err, errlen)) < 0)
+		return rc;
+	return mg_enf_reconcile(e, now_us, cb, user, err, errlen);
+}
+
 int mg_enf_check(struct mg_enf *e, uint64_t now_us, mg_enf_note_cb cb, void *user, char *err,
 		 size_t errlen)
 {
 	if (!e->nft)
 		return 0;
 	int rc = mg_nft_table_state(e->nft, err, errlen);
+	if (rc > 0 && e->policy_changed) { /* the lists grew: the sets follow */
+		e->policy_changed = false;
+		return setup(e, err, errlen) < 0 ? -EIO : 0;
+	}
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	if ((rc = setup(e, err, errlen)) < 0)

@@ -52,7 +52,7 @@ enum mg_enf_outcome {
 
 struct mg_enf_result {
 	enum mg_enf_outcome outcome;
-	char why[256];	    /* suppressed or failed: the reason */
+	char why[320];	    /* suppressed or failed: the reason */
 	uint32_t ttl_s;
 	uint64_t expires_us;
 	uint32_t offenses;  /* quarantines of this device so far, this one included */
@@ -63,9 +63,10 @@ struct mg_enf_result {
 
 struct mg_enf;
 
-/* Creates the enforcer; with the nft backend in enforce mode, sets the
- * table up (a clear error without CAP_NET_ADMIN, or for a foreign table).
- * Loads the state file if there is one. Returns 0 or -errno with @err. */
+/* Creates the enforcer and loads the state file if there is one; with the
+ * nft backend in enforce mode, opens netlink and refuses (a clear error)
+ * without CAP_NET_ADMIN or when a table of that name is not ours. Nothing is
+ * changed until mg_enf_start. Returns 0 or -errno with @err. */
 int mg_enf_new(struct mg_enf **out, const struct mg_enf_cfg *cfg, char *err, size_t errlen);
 void mg_enf_free(struct mg_enf *e);
 
@@ -107,8 +108,13 @@ typedef void (*mg_enf_note_cb)(void *user, enum mg_enf_note what, const uint8_t 
  * time out by themselves). */
 void mg_enf_expire(struct mg_enf *e, uint64_t now_us, mg_enf_note_cb cb, void *user);
 
-/* Start: compares the kernel's quarantine sets with the state and makes them
- * agree (re-adds what the kernel lost, adopts what only it holds). */
+/* Sets the table up (creating or updating it) and reconciles: call once
+ * before acting. Returns 0 or -errno with @err. */
+int mg_enf_start(struct mg_enf *e, uint64_t now_us, mg_enf_note_cb cb, void *user, char *err,
+		 size_t errlen);
+
+/* Compares the kernel's quarantine sets with the state and makes them agree
+ * (re-adds what the kernel lost, adopts what only it holds). */
 int mg_enf_reconcile(struct mg_enf *e, uint64_t now_us, mg_enf_note_cb cb, void *user,
 		     char *err, size_t errlen);
 

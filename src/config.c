@@ -118,8 +118,8 @@ static const struct key keys[] = {
 	STR("enforce", "never", enf_never, "", K_STR),
 	STR("enforce", "dns", enf_dns, "", K_STR),
 	STR("enforce", "remediation", enf_remediation, "", K_STR),
-	U32("enforce", "ttl", enf_ttl, 60, 604800, 3600, "seconds"),
-	U32("enforce", "ttl_max", enf_ttl_max, 60, 31536000, 86400, "seconds"),
+	U32("enforce", "ttl", enf_ttl, 1, 604800, 3600, "seconds"),
+	U32("enforce", "ttl_max", enf_ttl_max, 1, 31536000, 86400, "seconds"),
 	U32("enforce", "per_minute", enf_per_minute, 0, 100000, 10, "quarantines"),
 	U32("enforce", "max_percent", enf_max_percent, 0, 100, 20, "percent"),
 	STR("enforce", "state_file", enf_state_file, "", K_STR),
@@ -196,16 +196,6 @@ static int apply(struct ctx *x, const struct key *k, const char *v)
 			return -EINVAL;
 		}
 		return 0;
-	case K_PREFIXES: {
-		struct mg_prefixes *p = NULL;
-		int rc = mg_prefixes_parse(&p, v, err, sizeof(err));
-		mg_prefixes_free(p);
-		if (rc < 0) {
-			problem(x, "%s.%s: %s", k->section, k->name, err);
-			return -EINVAL;
-		}
-		__attribute__((fallthrough)); /* then stored as a string */
-	}
 	case K_I32: {
 		char *end;
 		errno = 0;
@@ -230,6 +220,16 @@ static int apply(struct ctx *x, const struct key *k, const char *v)
 		}
 		problem(x, "%s.%s must be one of %s (got \"%s\")", k->section, k->name, k->unit, v);
 		return -EINVAL;
+	}
+	case K_PREFIXES: {
+		struct mg_prefixes *p = NULL;
+		int rc = mg_prefixes_parse(&p, v, err, sizeof(err));
+		mg_prefixes_free(p);
+		if (rc < 0) {
+			problem(x, "%s.%s: %s", k->section, k->name, err);
+			return -EINVAL;
+		}
+		__attribute__((fallthrough)); /* then stored as a string */
 	}
 	case K_STR:
 		if (strlen(v) >= k->size) {

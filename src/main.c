@@ -51,6 +51,8 @@ static void usage(FILE *f)
 		"      --learn FILE         training run: the capture is normal; write the\n"
 		"                           devices' learned baselines to FILE at the end\n"
 		"      --baseline FILE      start from the baselines in FILE\n"
+		"      --enforce BACKEND    off, dry-run (the default) or nft\n"
+		"      --mode MODE          monitor (the default: report only) or enforce\n"
 		"      --check-config       check the configuration and exit (0 = clean)\n"
 		"  -V, --version            print versions and exit\n"
 		"  -h, --help               this help\n");
@@ -163,6 +165,8 @@ enum {
 	OPT_RULES,
 	OPT_LEARN,
 	OPT_BASELINE,
+	OPT_ENFORCE,
+	OPT_MODE,
 };
 
 int main(int argc, char **argv)
@@ -184,6 +188,8 @@ int main(int argc, char **argv)
 		{"rules", required_argument, NULL, OPT_RULES},
 		{"learn", required_argument, NULL, OPT_LEARN},
 		{"baseline", required_argument, NULL, OPT_BASELINE},
+		{"enforce", required_argument, NULL, OPT_ENFORCE},
+		{"mode", required_argument, NULL, OPT_MODE},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -266,6 +272,12 @@ int main(int argc, char **argv)
 		case OPT_BASELINE:
 			OVER("anomaly", "baseline", optarg);
 			break;
+		case OPT_ENFORCE:
+			OVER("enforce", "backend", optarg);
+			break;
+		case OPT_MODE:
+			OVER("enforce", "mode", optarg);
+			break;
 		case 'V':
 			printf("mudguard %s\nnDPI %s\n%s\n", MG_VERSION, mg_dpi_version(),
 			       mg_source_lib_version());
@@ -344,7 +356,7 @@ int main(int argc, char **argv)
 	}
 	mg_sensor_finish(s, summary ? stderr : NULL);
 	if (mg_sensor_save_baselines(s, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mudguard: baselines not saved: %s\n", err);
+		fprintf(stderr, "mudguard: state not saved: %s\n", err);
 		rc = 1;
 	}
 	mg_sensor_free(s);

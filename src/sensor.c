@@ -19,6 +19,7 @@
 #include "../classify/hash.h"
 #include "../classify/scan.h"
 #include "../classify/verdict.h"
+#include "quarantine_ev.h"
 #include "sensor_mud.h"
 
 #define PENDING_MAX 64 /* new devices awaiting their `device` event in one packet */
@@ -66,6 +67,7 @@ struct mg_sensor {
 	struct mg_scan_cfg scan;
 	struct mg_baselines *bls; /* NULL: [anomaly] enabled = no */
 	struct mg_verdict_cfg vcfg;
+	struct mg_enf *enf; /* NULL: [enforce] backend = off */
 	mg_sensor_flow_cb flow_cb;
 	void *flow_user;
 
@@ -87,6 +89,12 @@ struct mg_sensor {
 	} judged;
 	uint64_t state_next_us, state_saves, state_save_errors;
 	char state_err[256];
+	bool enf_started;
+	uint64_t enf_next_us;
+	uint64_t enf_outcomes[MG_ENF_NOT_FOUND + 1];
+	/* a quarantine verdict in the anomaly event being written */
+	struct mg_device *verdict_dev;
+	char verdict_reason[160];
 
 	struct mg_device *pending[PENDING_MAX];
 	unsigned n_pending;
@@ -381,6 +389,9 @@ static void ev_mud_summary(struct mg_sensor *s, const struct mg_smud_dev *md)
 	mg_ev_close(e);
 }
 
+static void enforce_verdict(struct mg_sensor *s, struct mg_device *d, const char *reason,
+			    const char *ref);
+
 static void emit_violation(struct mg_sensor *s, struct mg_device *d, const struct mg_flow *f,
 			   const struct mg_mud_flow *mf, const struct mg_smud_result *r)
 {
@@ -414,6 +425,70 @@ static void emit_violation(struct mg_sensor *s, struct mg_device *d, const struc
 	mg_ev_u64(e, "distinct", r->distinct);
 	mg_ev_str(e, "verdict", r->quarantine ? "quarantine" : "alert");
 	mg_ev_emit(e);
+	if (r->quarantine) {
+		char reason[160], ts[40], ref[64];
+		snprintf(reason, sizeof(reason), "mud_violation: %.140s", v->why);
+		mg_ts_str(s->now_us, ts, sizeof(ts));
+		snprintf(ref, sizeof(ref), "mud_violation %s", ts);
+		enforce_verdict(s, d, reason, ref);
+	}
+}
+
+/* ---- enforcement ---- */
+
+static void enf_note(void *user, enum mg_enf_note what, const uint8_t *mac, const char *detail)
+{
+	struct mg_sensor *s = user;
+	flush_pending(s);
+	mg_qev_note(s->ev, s->now_us, s->enf, what, mac, detail);
+}
+
+/* A quarantine verdict on @d: the enforcer decides what happens. */
+static void enforce_verdict(struct mg_sensor *s, struct mg_device *d, const char *reason,
+			    const char *ref)
+{
+	struct mg_addr addrs[MG_DEV_MAX_V4 + MG_DEV_MAX_V6];
+	struct mg_enf_result r;
+	struct mg_dev_stats ds;
+	unsigned n = 0;
+
+	if (!s->enf || !s->enf_started)
+		return;
+	for (unsigned i = 0; i < d->n_v4; i++)
+		addrs[n++] = d->v4[i].a;
+	for (unsigned i = 0; i < d->n_v6; i++)
+		addrs[n++] = d->v6[i].a;
+	mg_devtab_stats(s->devs, &ds);
+	if (mg_enf_quarantine(s->enf, d->mac, addrs, n, reason, ref, s->now_us, ds.active, &r) < 0 ||
+	    r.outcome == MG_ENF_ALREADY)
+		return;
+	s->enf_outcomes[r.outcome]++;
+	flush_pending(s);
+	mg_qev_quarantine(s->ev, s->now_us, s->enf, d->mac, reason, ref, "mudguard", &r);
+	if (r.circuit_opened)
+		mg_qev_circuit(s->ev, s->now_us, s->enf, &r, ds.active);
+}
+
+/* Once a second: expiries, and the table still there. */
+static void enforce_tick(struct mg_sensor *s)
+{
+	char err[320];
+
+	if (!s->enf)
+		return;
+	if (!s->enf_started) {
+		s->enf_started = true;
+		if (mg_enf_start(s->enf, s->now_us, enf_note, s, err, sizeof(err)) < 0) {
+			enf_note(s, MG_ENF_TABLE_RESTORED, NULL, err); /* reported; keeps trying */
+			s->enf_started = false;
+		}
+	}
+	if (s->now_us < s->enf_next_us)
+		return;
+	s->enf_next_us = s->now_us + 1000000u;
+	mg_enf_expire(s->enf, s->now_us, enf_note, s);
+	if (mg_enf_check(s->enf, s->now_us, enf_note, s, err, sizeof(err)) < 0)
+		enf_note(s, MG_ENF_TABLE_RESTORED, NULL, err);
 }
 
 /* ---- anomalies ---- */
@@ -487,6 +562,11 @@ static bool begin_anomaly(struct mg_sensor *s, struct mg_device *d, unsigned det
 	s->anomaly_events++;
 	dx->anomalies++;
 	s->judged.quarantines += v == MG_VD_QUARANTINE;
+	if (v == MG_VD_QUARANTINE) {
+		s->verdict_dev = d;
+		snprintf(s->verdict_reason, sizeof(s->verdict_reason), "%s: %.120s", det_name(det),
+			 why);
+	}
 	mg_ev_begin(e, "anomaly", s->now_us);
 	mg_ev_mac(e, "mac", d->mac);
 	mg_ev_str(e, "detector", det_name(det));
@@ -507,8 +587,17 @@ static bool begin_anomaly(struct mg_sensor *s, struct mg_device *d, unsigned det
 
 static void end_anomaly(struct mg_sensor *s)
 {
+	char ts[40], ref[64];
+
 	mg_ev_close(s->ev);
 	mg_ev_emit(s->ev);
+	if (s->verdict_dev) {
+		struct mg_device *d = s->verdict_dev;
+		s->verdict_dev = NULL;
+		mg_ts_str(s->now_us, ts, sizeof(ts));
+		snprintf(ref, sizeof(ref), "anomaly %s", ts);
+		enforce_verdict(s, d, s->verdict_reason, ref);
+	}
 }
 
 static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_scan_finding *x)
@@ -896,9 +985,14 @@ static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, const str
 			   const struct mg_flow *f, int dir, bool created)
 {
 	/* a router's MAC carries the Internet's traffic: not its own */
-	if (!s->cfg.anomaly_enabled || !DX(src) || !mg_devtab_is_local(s->devs, &p->src) ||
-	    held(s, src))
+	if (!s->cfg.anomaly_enabled || !DX(src) || !mg_devtab_is_local(s->devs, &p->src))
 		return;
+	if (held(s, src)) {
+		/* a quarantined device with a new address: that one too */
+		if (s->enf && !mg_addr_is_group(&p->src) && mg_enf_quarantined(s->enf, src->mac))
+			mg_enf_add_addr(s->enf, src->mac, &p->src, s->now_us);
+		return;
+	}
 	if (DX(src)->bl) {
 		bl_count(s, src, MG_BL_PKTS, 1);
 		bl_count(s, src, MG_BL_BYTES, p->wirelen);
@@ -1020,6 +1114,9 @@ static void on_dns_msg(void *user, int who, const char *qname, int rcode)
 	struct pkt_devs *pd = user;
 	struct mg_device *d = pd->dev[who];
 
+	/* a local DNS server: never quarantined, and a quarantined device may ask it */
+	if (who == 1 && pd->s->enf && mg_devtab_is_local(pd->s->devs, pd->addr[0]))
+		mg_enf_never_addr(pd->s->enf, pd->addr[0], true);
 	if (!pd->s->bls || !DX(d) || !mg_devtab_is_local(pd->s->devs, pd->addr[who]) ||
 	    held(pd->s, d))
 		return;
@@ -1249,6 +1346,8 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 		}
 		break;
 	case MG_DEV_ROLE:
+		if (s->enf && d->role == MG_ROLE_GATEWAY) /* the gateway is never quarantined */
+			mg_enf_never_mac(s->enf, d->mac);
 		emit_role(s, d);
 		add_signal(s, d, MG_SIG_ROLE, mg_role_name(d->role));
 		break;
@@ -1450,6 +1549,10 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 	};
 	if ((rc = make_baselines(s, err, errlen)) < 0)
 		goto out;
+	struct mg_enf_cfg ec;
+	mg_config_enforcer(&s->cfg, &ec);
+	if (ec.backend != MG_ENF_OFF && (rc = mg_enf_new(&s->enf, &ec, err, errlen)) < 0)
+		goto out;
 	rc = -ENOMEM;
 	snprintf(err, errlen, "out of memory");
 	s->dpi = mg_dpi_new();
@@ -1544,6 +1647,18 @@ static void emit_stats(struct mg_sensor *s, bool final)
 		mg_ev_u64(e, "suppressed", ms.suppressed);
 		mg_ev_close(e);
 	}
+	if (s->enf) {
+		mg_ev_obj(e, "enforcement");
+		mg_ev_str(e, "mode", mg_enf_mode_name(s->enf));
+		mg_ev_str(e, "backend", mg_enf_backend_name(s->enf));
+		mg_ev_u64(e, "quarantined", mg_enf_count(s->enf));
+		for (int o = MG_ENF_APPLIED; o <= MG_ENF_FAILED; o++)
+			if (o != MG_ENF_ALREADY)
+				mg_ev_u64(e, mg_enf_outcome_name((enum mg_enf_outcome)o),
+					  s->enf_outcomes[o]);
+		mg_ev_bool(e, "circuit_open", mg_enf_circuit_open(s->enf));
+		mg_ev_close(e);
+	}
 	mg_ev_obj(e, "devices");
 	mg_ev_u64(e, "active", ds.active);
 	mg_ev_u64(e, "created", ds.created);
@@ -1580,6 +1695,7 @@ static void advance(struct mg_sensor *s, uint64_t ts_us)
 		s->now_us = ts_us;
 	mg_flowtab_expire(s->flows, s->now_us);
 	flush_dirty(s); /* flows ended by time may have named protocols */
+	enforce_tick(s);
 	if (s->now_us >= s->dev_expire_next_us) {
 		mg_devtab_expire(s->devs, s->now_us);
 		s->dev_expire_next_us = s->now_us + 1000000u;
@@ -1605,6 +1721,8 @@ static void learn_dhcp(struct mg_sensor *s, const struct mg_pkt *p, struct mg_de
 		return;
 	if (src && (d.msg_type == MG_DHCP_OFFER || d.msg_type == MG_DHCP_ACK))
 		mg_device_set_gateway(s->devs, src, MG_GW_DHCP);
+	if (s->enf && (d.msg_type == MG_DHCP_OFFER || d.msg_type == MG_DHCP_ACK))
+		mg_enf_never_addr(s->enf, &p->src, false); /* the DHCP server */
 	if (d.msg_type != MG_DHCP_ACK)
 		return;
 	mg_addr_set_v4(&a, d.yiaddr);
@@ -1817,9 +1935,11 @@ int mg_sensor_save_baselines(struct mg_sensor *s, char *err, size_t errlen)
 		if ((rc = mg_baselines_save(s->bls, s->cfg.learn, err, errlen)) < 0)
 			return rc;
 	}
-	if (s->cfg.state_file[0] && (rc = save_state(s)) < 0)
+	if (s->cfg.state_file[0] && (rc = save_state(s)) < 0) {
 		snprintf(err, errlen, "%s", s->state_err);
-	return rc;
+		return rc;
+	}
+	return s->enf ? mg_enf_save(s->enf, err, errlen) : 0;
 }
 
 void mg_sensor_free(struct mg_sensor *s)
@@ -1836,6 +1956,7 @@ void mg_sensor_free(struct mg_sensor *s)
 	mg_fpmodel_free(s->model);
 	mg_smud_free(s->mud);
 	mg_baselines_free(s->bls);
+	mg_enf_free(s->enf);
 	free(s);
 }
 

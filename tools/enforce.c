@@ -164,8 +164,14 @@ int main(int argc, char **argv)
 	uint64_t now = wall_us();
 	struct mg_enf_result r;
 	rc = 0;
-	if (!strcmp(cmd, "setup")) {
-		/* mg_enf_new did it */
+	if (strcmp(cmd, "check") && strcmp(cmd, "list") &&
+	    mg_enf_start(o.e, now, note, &o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mudguard-enforce: %s\n", err);
+		rc = 1;
+		goto out;
+	}
+	if (!strcmp(cmd, "setup") || !strcmp(cmd, "reconcile")) {
+		/* mg_enf_start did it */
 	} else if (!strcmp(cmd, "quarantine")) {
 		mg_enf_expire(o.e, now, note, &o);
 		if (mg_enf_quarantine(o.e, mac, addrs, naddr, reason, "", now, known ? known : 1000000,
@@ -185,11 +191,6 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cmd, "list")) {
 		mg_enf_expire(o.e, now, note, &o);
 		mg_enf_each(o.e, show, NULL);
-	} else if (!strcmp(cmd, "reconcile")) {
-		if (mg_enf_reconcile(o.e, now, note, &o, err, sizeof(err)) < 0) {
-			fprintf(stderr, "mudguard-enforce: %s\n", err);
-			rc = 1;
-		}
 	} else if (!strcmp(cmd, "check")) {
 		if (mg_enf_check(o.e, now, note, &o, err, sizeof(err)) < 0) {
 			fprintf(stderr, "mudguard-enforce: %s\n", err);
