@@ -249,7 +249,8 @@ static int setup(struct mg_enf *e, char *err, size_t errlen)
 	return mg_nft_setup(e->nft, &pol, err, errlen);
 }
 
-/* ---- the state file: "q MAC EXPIRES_US ADDR,... REASON" and "o MAC OFFENSES" ---- */
+/* ---- the state file: "q MAC EXPIRES_US ADDR,... REASON" (a quarantine),
+ * "o MAC OFFENSES" (a device's count), "r US" (when a recent one began) ---- */
 
 static int load_state(struct mg_enf *e, char *err, size_t errlen)
 {
@@ -270,6 +271,11 @@ static int load_state(struct mg_enf *e, char *err, size_t errlen)
 		if (!line[0] || line[0] == '#' ||
 		    (lineno == 1 && !strcmp(line, "mudguard-quarantine 1")))
 			continue;
+		if (sscanf(line, "r %" SCNu64, &v) == 1) { /* a recent quarantine's time */
+			if (e->nrecent < sizeof(e->recent) / sizeof(e->recent[0]))
+				e->recent[e->nrecent++] = v;
+			continue;
+		}
 		if (sscanf(line, "o %31s %" SCNu64, mac_s, &v) == 2 && mg_mac_parse(mac_s, mac) == 0) {
 			struct offender *o = offender(e, mac, true);
 			if (o)
@@ -314,6 +320,8 @@ int mg_enf_save(struct mg_enf *e, char *err, size_t errlen)
 	fprintf(f, "mudguard-quarantine 1\n");
 	for (size_t i = 0; i < e->noff; i++)
 		fprintf(f, "o %s %u\n", mg_mac_str(e->off[i].mac, m, sizeof(m)), e->off[i].offenses);
+	for (unsigned i = 0; i < e->nrecent; i++) /* the circuit breaker's memory */
+		fprintf(f, "r %" PRIu64 "\n", e->recent[i]);
 	for (size_t i = 0; i < e->nq; i++) {
 		const struct quarantine *q = &e->q[i];
 		fprintf(f, "q %s %" PRIu64 " ", mg_mac_str(q->mac, m, sizeof(m)), q->expires_us);

@@ -600,8 +600,10 @@ static int rules(struct mg_nft *n)
 		R("post", NF_ACCEPT, {M_DMAC_IN, MG_NFT_NEVER_MAC});
 	R("post", NF_ACCEPT, {M_IP4, 0}, {M_DST_IN, MG_NFT_NEVER_V4});
 	R("post", NF_ACCEPT, {M_IP6, 0}, {M_DST_IN, MG_NFT_NEVER_V6});
-	R("post", NF_ACCEPT, {M_IP4, 0}, {M_UDP, 0}, {M_SPORT, 67});
-	R("post", NF_ACCEPT, {M_IP6, 0}, {M_UDP, 0}, {M_SPORT, 547});
+	/* the protected hosts (gateway, DHCP and DNS servers) still reach it:
+	 * DHCP answers, management; and neighbour discovery from anyone */
+	R("post", NF_ACCEPT, {M_IP4, 0}, {M_SRC_IN, MG_NFT_NEVER_V4});
+	R("post", NF_ACCEPT, {M_IP6, 0}, {M_SRC_IN, MG_NFT_NEVER_V6});
 	R("post", NF_ACCEPT, {M_IP6, 0}, {M_ICMP6, 0}, {M_ICMP6_ND, 0});
 	R("post", NF_ACCEPT, {M_IP4, 0}, {M_SRC_IN, MG_NFT_DNS_V4}, {M_UDP, 0}, {M_SPORT, 53});
 	R("post", NF_ACCEPT, {M_IP4, 0}, {M_SRC_IN, MG_NFT_DNS_V4}, {M_TCP, 0}, {M_SPORT, 53});

@@ -128,8 +128,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (conf && mg_config_load(&cfg, conf, report, NULL) != 0)
+	int bad = conf ? mg_config_load(&cfg, conf, report, NULL) : 0;
+	if (bad) {
+		if (bad < 0)
+			fprintf(stderr, "mudguard-enforce: %s: %s\n", conf, strerror(-bad));
 		return 2;
+	}
 	mg_config_enforcer(&cfg, &ec);
 	ec.mode = MG_ENF_ENFORCE; /* an explicit command is the permission */
 	if (!by)
