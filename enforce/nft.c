@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#define _GNU_SOURCE /* recvmmsg */
 #include "nft.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,9 @@
 #define COMMENT_MAX 128
 #define SOCKBUF (32u << 20)
 #define RECV_SIZE 32768 /* bytes per netlink read */
+#define GROUP_MAX 512 /* quarantine elements per message */
+#define RX_SLOTS 256
+#define RX_SLOT_SIZE 512 /* an ACK or an error with its extended attributes */
 
 /* nft's datatype numbers, so that `nft list` shows keys as it would its own */
 enum { TYPE_IPADDR = 7, TYPE_IP6ADDR = 8, TYPE_ETHERADDR = 9 };
@@ -46,8 +51,15 @@ static const struct {
 	[MG_NFT_ALLOW_V6] = {"allow_v6", TYPE_IP6ADDR, 16, NFT_SET_INTERVAL},
 };
 
+/* A request of a batch, described only when it failed (formatting every one
+ * costs more than the kernel's work for it). */
 struct request {
-	char what[96];
+	uint32_t seq;	  /* of its message (several requests may share one) */
+	uint32_t off;	  /* of its element in that message; 0: the whole message */
+	const char *what; /* "add to", "create set", ... */
+	int8_t set;	  /* its set, or -1 */
+	uint8_t key[16];
+	char name[24];	  /* else: a chain's or the table's name */
 	int error;
 	bool answered;
 };
@@ -64,6 +76,16 @@ struct mg_nft {
 	struct mnl_nlmsg_batch *batch;
 	struct request *req;
 	size_t nreq, capreq, last; /* last: requests of the last commit */
+	/* quarantine elements go several to a message: the one being filled */
+	struct nftnl_set *group;
+	int group_set;
+	uint16_t group_type;
+	size_t group_first;
+	struct {		   /* answers read with recvmmsg */
+		struct mmsghdr msg[RX_SLOTS];
+		struct iovec iov[RX_SLOTS];
+		char buf[RX_SLOTS][RX_SLOT_SIZE];
+	} rx;
 };
 
 int mg_nft_open(struct mg_nft **out, const struct mg_nft_cfg *cfg, char *err, size_t errlen)
@@ -85,6 +107,10 @@ int mg_nft_open(struct mg_nft **out, const struct mg_nft_cfg *cfg, char *err, si
 		return rc;
 	}
 	n->portid = mnl_socket_get_portid(n->nl);
+	for (int i = 0; i < RX_SLOTS; i++) {
+		n->rx.iov[i] = (struct iovec){n->rx.buf[i], RX_SLOT_SIZE};
+		n->rx.msg[i].msg_hdr = (struct msghdr){.msg_iov = &n->rx.iov[i], .msg_iovlen = 1};
+	}
 	/* answers carry only headers; big batches need big buffers (root may
 	 * force them; without it the defaults stand) */
 	mnl_socket_setsockopt(n->nl, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -98,6 +124,9 @@ int mg_nft_open(struct mg_nft **out, const struct mg_nft_cfg *cfg, char *err, si
 
 static void batch_reset(struct mg_nft *n)
 {
+	if (n->group)
+		nftnl_set_free(n->group);
+	n->group = NULL;
 	if (n->batch)
 		mnl_nlmsg_batch_stop(n->batch);
 	n->batch = NULL;
@@ -118,6 +147,19 @@ void mg_nft_close(struct mg_nft *n)
 }
 
 /* ---- building a batch ---- */
+
+static int grow_req(struct mg_nft *n)
+{
+	if (n->nreq == n->capreq) {
+		size_t cap = n->capreq ? n->capreq * 2 : 256;
+		struct request *r = realloc(n->req, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		n->req = r;
+		n->capreq = cap;
+	}
+	return 0;
+}
 
 /* Room for one more message of at most @need bytes; starts the batch. */
 static struct nlmsghdr *next_msg(struct mg_nft *n, size_t need)
@@ -155,22 +197,28 @@ static struct nlmsghdr *next_msg(struct mg_nft *n, size_t need)
 			mnl_nlmsg_batch_next(n->batch);
 		}
 	}
-	if (n->nreq == n->capreq) {
-		size_t cap = n->capreq ? n->capreq * 2 : 256;
-		struct request *r = realloc(n->req, cap * sizeof(*r));
-		if (!r)
-			return NULL;
-		n->req = r;
-		n->capreq = cap;
-	}
+	if (grow_req(n) < 0)
+		return NULL;
 	return mnl_nlmsg_batch_current(n->batch);
 }
 
-/* Finishes a message started with next_msg: one request. */
-static int end_msg(struct mg_nft *n, const char *what, const char *arg)
+/* Finishes a message started with next_msg: one request, about @set's
+ * element @key or else the object named @name. */
+static int end_msg(struct mg_nft *n, const char *what, int set, const void *key,
+		   const char *name)
 {
 	struct request *r = &n->req[n->nreq];
-	snprintf(r->what, sizeof(r->what), "%s%s%s", what, *arg ? " " : "", arg);
+	r->seq = n->seq;
+	r->off = 0;
+	r->what = what;
+	r->set = (int8_t)set;
+	if (key)
+		memcpy(r->key, key, sets[set].len);
+	else
+		r->set = set >= 0 ? (int8_t)(-2 - set) : -1; /* a set without a key */
+	r->name[0] = 0;
+	if (name)
+		snprintf(r->name, sizeof(r->name), "%s", name);
 	r->error = 0;
 	r->answered = false;
 	mnl_nlmsg_batch_next(n->batch);
@@ -178,8 +226,12 @@ static int end_msg(struct mg_nft *n, const char *what, const char *arg)
 	return (int)n->nreq++;
 }
 
+static int group_flush(struct mg_nft *n);
+
 static struct nlmsghdr *hdr(struct mg_nft *n, size_t need, uint16_t type, uint16_t flags)
 {
+	if (group_flush(n) < 0)
+		return NULL;
 	struct nlmsghdr *h = next_msg(n, need);
 	if (!h)
 		return NULL;
@@ -220,7 +272,8 @@ static int table_msg(struct mg_nft *n, uint16_t type)
 	}
 	nftnl_table_nlmsg_build_payload(h, t);
 	nftnl_table_free(t);
-	return end_msg(n, type == NFT_MSG_NEWTABLE ? "create table" : "delete table", n->table);
+	return end_msg(n, type == NFT_MSG_NEWTABLE ? "create table" : "delete table", -1, NULL,
+		       n->table);
 }
 
 static struct nftnl_set *set_obj(struct mg_nft *n, enum mg_nft_set s)
@@ -246,19 +299,20 @@ static int set_msg(struct mg_nft *n, enum mg_nft_set s)
 	nftnl_set_set_u32(o, NFTNL_SET_ID, (uint32_t)s + 1);
 	if (sets[s].flags)
 		nftnl_set_set_u32(o, NFTNL_SET_FLAGS, sets[s].flags);
+	if (s <= MG_NFT_Q_V6) /* room from the start: no rehashing under a burst */
+		nftnl_set_set_u32(o, NFTNL_SET_DESC_SIZE, MG_NFT_SET_SIZE);
 	if (!(h = hdr(n, 512, NFT_MSG_NEWSET, NLM_F_CREATE))) {
 		nftnl_set_free(o);
 		return -ENOMEM;
 	}
 	nftnl_set_nlmsg_build_payload(h, o);
 	nftnl_set_free(o);
-	return end_msg(n, "create set", sets[s].name);
+	return end_msg(n, "create set", -1, NULL, sets[s].name);
 }
 
 /* One message adding (or deleting, or with no key flushing) elements of @s. */
 static int elem_msg(struct mg_nft *n, enum mg_nft_set s, uint16_t type, const void *key,
-		    const void *key_end, uint64_t timeout_ms, const char *comment,
-		    const char *shown)
+		    const void *key_end, uint64_t timeout_ms, const char *comment)
 {
 	struct nftnl_set *o = set_obj(n, s);
 	struct nlmsghdr *h;
@@ -287,8 +341,83 @@ static int elem_msg(struct mg_nft *n, enum mg_nft_set s, uint16_t type, const vo
 	}
 	nftnl_set_elems_nlmsg_build_payload(h, o);
 	nftnl_set_free(o);
-	return end_msg(n, type == NFT_MSG_NEWSETELEM ? "add to" : key ? "delete from" : "flush",
-		       shown);
+	return end_msg(n, type == NFT_MSG_NEWSETELEM ? "add to" : key ? "delete from" : "flush", s,
+		       key, NULL);
+}
+
+/* Builds the message of the group being filled: one NEWSETELEM or DELSETELEM
+ * for its requests, each told where its element sits (the kernel names a
+ * failing element by that offset). */
+static int group_flush(struct mg_nft *n)
+{
+	struct nftnl_set *o = n->group;
+	if (!o)
+		return 0;
+	n->group = NULL;
+	size_t count = n->nreq - n->group_first;
+	struct nlmsghdr *h = next_msg(n, 256 + count * (64 + COMMENT_MAX));
+	if (!h) {
+		nftnl_set_free(o);
+		return -ENOMEM;
+	}
+	h = nftnl_nlmsg_build_hdr((char *)h, n->group_type, n->family,
+				  (n->group_type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0) | NLM_F_ACK,
+				  n->seq);
+	nftnl_set_elems_nlmsg_build_payload(h, o);
+	nftnl_set_free(o);
+	/* the elements, in order, inside NFTA_SET_ELEM_LIST_ELEMENTS */
+	size_t i = n->group_first;
+	struct nlattr *a;
+	mnl_attr_for_each(a, h, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS)
+			continue;
+		struct nlattr *e;
+		mnl_attr_for_each_nested(e, a) {
+			if (i < n->nreq)
+				n->req[i++].off = (uint32_t)((char *)e - (char *)h);
+		}
+	}
+	for (i = n->group_first; i < n->nreq; i++)
+		n->req[i].seq = n->seq;
+	mnl_nlmsg_batch_next(n->batch);
+	n->seq++;
+	return 0;
+}
+
+/* One element of a quarantine set, into the group being filled. */
+static int group_elem(struct mg_nft *n, enum mg_nft_set s, uint16_t type, const void *key,
+		      uint64_t timeout_ms, const char *comment)
+{
+	uint8_t ud[COMMENT_MAX + 3];
+
+	if (n->group && ((int)s != n->group_set || type != n->group_type ||
+			 n->nreq - n->group_first >= GROUP_MAX) && group_flush(n) < 0)
+		return -ENOMEM;
+	if (!n->group) {
+		if (!next_msg(n, 0) || !(n->group = set_obj(n, s)))
+			return -ENOMEM;
+		n->group_set = (int)s;
+		n->group_type = type;
+		n->group_first = n->nreq;
+	}
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	if (!e || grow_req(n) < 0) {
+		if (e)
+			nftnl_set_elem_free(e);
+		return -ENOMEM;
+	}
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, sets[s].len);
+	if (timeout_ms && type == NFT_MSG_NEWSETELEM)
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, timeout_ms);
+	if (comment && *comment && type == NFT_MSG_NEWSETELEM)
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, ud, comment_udata(ud, comment));
+	nftnl_set_elem_add(n->group, e);
+	struct request *r = &n->req[n->nreq];
+	memset(r, 0, sizeof(*r));
+	r->what = type == NFT_MSG_NEWSETELEM ? "add to" : "delete from";
+	r->set = (int8_t)s;
+	memcpy(r->key, key, sets[s].len);
+	return (int)n->nreq++;
 }
 
 static void key_of(const struct mg_addr *a, uint8_t *key)
@@ -299,29 +428,21 @@ static void key_of(const struct mg_addr *a, uint8_t *key)
 int mg_nft_add_mac(struct mg_nft *n, const uint8_t mac[6], uint64_t timeout_ms,
 		   const char *comment)
 {
-	char shown[96], m[24];
-	snprintf(shown, sizeof(shown), "%s %s", sets[MG_NFT_Q_MAC].name,
-		 mg_mac_str(mac, m, sizeof(m)));
-	return elem_msg(n, MG_NFT_Q_MAC, NFT_MSG_NEWSETELEM, mac, NULL, timeout_ms, comment, shown);
+	return group_elem(n, MG_NFT_Q_MAC, NFT_MSG_NEWSETELEM, mac, timeout_ms, comment);
 }
 
 int mg_nft_del_mac(struct mg_nft *n, const uint8_t mac[6])
 {
-	char shown[96], m[24];
-	snprintf(shown, sizeof(shown), "%s %s", sets[MG_NFT_Q_MAC].name,
-		 mg_mac_str(mac, m, sizeof(m)));
-	return elem_msg(n, MG_NFT_Q_MAC, NFT_MSG_DELSETELEM, mac, NULL, 0, NULL, shown);
+	return group_elem(n, MG_NFT_Q_MAC, NFT_MSG_DELSETELEM, mac, 0, NULL);
 }
 
 static int addr_msg(struct mg_nft *n, const struct mg_addr *a, uint16_t type,
 		    uint64_t timeout_ms, const char *comment)
 {
-	enum mg_nft_set s = mg_addr_is_v4(a) ? MG_NFT_Q_V4 : MG_NFT_Q_V6;
-	char shown[96], ip[64];
 	uint8_t key[16];
 	key_of(a, key);
-	snprintf(shown, sizeof(shown), "%s %s", sets[s].name, mg_addr_str(a, ip, sizeof(ip)));
-	return elem_msg(n, s, type, key, NULL, timeout_ms, comment, shown);
+	return group_elem(n, mg_addr_is_v4(a) ? MG_NFT_Q_V4 : MG_NFT_Q_V6, type, key, timeout_ms,
+			  comment);
 }
 
 int mg_nft_add_addr(struct mg_nft *n, const struct mg_addr *a, uint64_t timeout_ms,
@@ -342,7 +463,6 @@ static int prefix_msg(struct mg_nft *n, enum mg_nft_set v4set, const struct mg_n
 	enum mg_nft_set s = (enum mg_nft_set)(v4set + !v4);
 	unsigned bytes = v4 ? 4 : 16, bits = p->len > bytes * 8 ? bytes * 8 : p->len;
 	uint8_t lo[16], hi[16];
-	char shown[96], ip[64];
 
 	key_of(&p->a, lo);
 	for (unsigned i = 0; i < bytes; i++) { /* mask, then the first address past it */
@@ -356,9 +476,7 @@ static int prefix_msg(struct mg_nft *n, enum mg_nft_set v4set, const struct mg_n
 		top = hi[i] == 0xff;
 		hi[i]++;
 	}
-	snprintf(shown, sizeof(shown), "%s %s/%u", sets[s].name, mg_addr_str(&p->a, ip, sizeof(ip)),
-		 bits);
-	return elem_msg(n, s, NFT_MSG_NEWSETELEM, lo, top ? NULL : hi, 0, NULL, shown);
+	return elem_msg(n, s, NFT_MSG_NEWSETELEM, lo, top ? NULL : hi, 0, NULL);
 }
 
 /* ---- rules ---- */
@@ -516,7 +634,7 @@ static int rule_msg(struct mg_nft *n, const char *chain, const struct m *ms, int
 	}
 	nftnl_rule_nlmsg_build_payload(h, r);
 	nftnl_rule_free(r);
-	return end_msg(n, "add rule to", chain);
+	return end_msg(n, "add rule to chain", -1, NULL, chain);
 }
 
 static int chain_msg(struct mg_nft *n, const char *name, uint32_t hook, uint16_t type)
@@ -549,7 +667,7 @@ static int chain_msg(struct mg_nft *n, const char *name, uint32_t hook, uint16_t
 		nftnl_rule_free(r);
 	}
 	nftnl_chain_free(c);
-	return end_msg(n, type == NFT_MSG_NEWCHAIN ? "create chain" : "flush chain", name);
+	return end_msg(n, type == NFT_MSG_NEWCHAIN ? "create chain" : "flush chain", -1, NULL, name);
 }
 
 /* The rules of both chains (see the header). */
@@ -623,10 +741,46 @@ static int rules(struct mg_nft *n)
 
 /* ---- talking to the kernel ---- */
 
+static const char *describe(const struct request *r, char *buf, size_t len)
+{
+	char k[64];
+	if (r->set >= 0) {
+		const uint8_t *key = r->key;
+		if (sets[r->set].len == 6) {
+			mg_mac_str(key, k, sizeof(k));
+		} else {
+			struct mg_addr a;
+			if (sets[r->set].len == 4)
+				mg_addr_set_v4(&a, key);
+			else
+				mg_addr_set_v6(&a, key);
+			mg_addr_str(&a, k, sizeof(k));
+		}
+		snprintf(buf, len, "%s %s %s", r->what, sets[r->set].name, k);
+	} else if (r->set < -1) {
+		snprintf(buf, len, "%s %s", r->what, sets[-2 - r->set].name);
+	} else {
+		snprintf(buf, len, "%s %s", r->what, r->name);
+	}
+	return buf;
+}
+
+/* The offset of the attribute an error names (NLMSGERR_ATTR_OFFS), or 0. */
+static uint32_t bad_offset(const struct nlmsghdr *h)
+{
+	const struct nlattr *a;
+	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
+		return 0;
+	mnl_attr_for_each(a, h, sizeof(struct nlmsgerr)) {
+		if (mnl_attr_get_type(a) == NLMSGERR_ATTR_OFFS && mnl_attr_get_payload_len(a) >= 4)
+			return mnl_attr_get_u32(a);
+	}
+	return 0;
+}
+
 /* Sends the batch and reads an answer for every request. */
 int mg_nft_commit(struct mg_nft *n, char *err, size_t errlen)
 {
-	char buf[RECV_SIZE];
 	size_t answered = 0;
 	int first = -1, rc = 0;
 
@@ -634,7 +788,7 @@ int mg_nft_commit(struct mg_nft *n, char *err, size_t errlen)
 		batch_reset(n);
 		return 0;
 	}
-	if (!next_msg(n, 64))
+	if (group_flush(n) < 0 || !next_msg(n, 64))
 		return -ENOMEM;
 	nftnl_batch_end(mnl_nlmsg_batch_current(n->batch), n->seq++);
 	mnl_nlmsg_batch_next(n->batch);
@@ -652,33 +806,53 @@ int mg_nft_commit(struct mg_nft *n, char *err, size_t errlen)
 		int pr = poll(&p, 1, first >= 0 ? 100 : 5000);
 		if (pr <= 0)
 			break;
-		ssize_t len = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		if (len < 0) {
+		/* each answer is its own datagram: many per system call */
+		int got = recvmmsg(fd, n->rx.msg, RX_SLOTS, MSG_DONTWAIT, NULL);
+		if (got < 0) {
 			if (errno == ENOBUFS) { /* answers were lost: the count is off */
 				rc = -ENOBUFS;
 				break;
 			}
 			continue;
 		}
-		for (struct nlmsghdr *h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, (int)len);
-		     h = mnl_nlmsg_next(h, (int *)&len)) {
-			if (h->nlmsg_type != NLMSG_ERROR)
-				continue;
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-			uint32_t i = e->msg.nlmsg_seq - n->first_seq;
-			if (i >= n->nreq || n->req[i].answered)
-				continue;
-			n->req[i].answered = true;
-			n->req[i].error = e->error;
-			answered++;
-			if (e->error && first < 0)
-				first = (int)i;
+		for (int m = 0; m < got; m++) {
+			int len = (int)n->rx.msg[m].msg_len;
+			for (struct nlmsghdr *h = (struct nlmsghdr *)n->rx.buf[m]; mnl_nlmsg_ok(h, len);
+			     h = mnl_nlmsg_next(h, &len)) {
+				if (h->nlmsg_type != NLMSG_ERROR)
+					continue;
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
+				uint32_t off = e->error ? bad_offset(h) : 0;
+				/* the requests of that message: a contiguous run */
+				size_t lo = 0, hi = n->nreq;
+				while (lo < hi) {
+					size_t mid = (lo + hi) / 2;
+					if (n->req[mid].seq < e->msg.nlmsg_seq)
+						lo = mid + 1;
+					else
+						hi = mid;
+				}
+				for (size_t i = lo; i < n->nreq && n->req[i].seq == e->msg.nlmsg_seq; i++) {
+					struct request *r = &n->req[i];
+					if (r->answered)
+						continue;
+					r->answered = true;
+					/* in a shared message, the failing element is the one
+					 * the kernel points at; the others were not applied */
+					r->error = !e->error || !off || !r->off || r->off == off
+							   ? e->error : -ECANCELED;
+					answered++;
+					if (r->error && r->error != -ECANCELED && first < 0)
+						first = (int)i;
+				}
+			}
 		}
 	}
 	if (first >= 0) {
+		char what[128];
 		rc = n->req[first].error;
-		snprintf(err, errlen, "request %d (%s): %s", first, n->req[first].what,
-			 strerror(-rc));
+		snprintf(err, errlen, "request %d (%s): %s", first,
+			 describe(&n->req[first], what, sizeof(what)), strerror(-rc));
 	} else if (answered < n->nreq) {
 		rc = rc ? rc : -ETIMEDOUT;
 		snprintf(err, errlen, "%zu of %zu requests unanswered: %s", n->nreq - answered,
@@ -786,13 +960,11 @@ int mg_nft_setup(struct mg_nft *n, const struct mg_nft_policy *pol, char *err, s
 	    chain_msg(n, "pre", 0, NFT_MSG_DELRULE) < 0 || chain_msg(n, "post", 0, NFT_MSG_DELRULE) < 0)
 		return -ENOMEM;
 	for (int s = MG_NFT_NEVER_MAC; s < MG_NFT__SETS; s++)
-		if (elem_msg(n, (enum mg_nft_set)s, NFT_MSG_DELSETELEM, NULL, NULL, 0, NULL,
-			     sets[s].name) < 0)
+		if (elem_msg(n, (enum mg_nft_set)s, NFT_MSG_DELSETELEM, NULL, NULL, 0, NULL) < 0)
 			return -ENOMEM;
 	for (size_t i = 0; i < pol->n_never_mac; i++) {
-		char m[24];
 		if (elem_msg(n, MG_NFT_NEVER_MAC, NFT_MSG_NEWSETELEM, pol->never_mac[i], NULL, 0,
-			     NULL, mg_mac_str(pol->never_mac[i], m, sizeof(m))) < 0)
+			     NULL) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < pol->n_never; i++)

@@ -27,6 +27,8 @@
 
 enum mg_nft_family { MG_NFT_INET, MG_NFT_BRIDGE };
 
+#define MG_NFT_SET_SIZE 65536 /* elements a quarantine set holds at most */
+
 enum mg_nft_set {
 	MG_NFT_Q_MAC,
 	MG_NFT_Q_V4,

@@ -14,6 +14,7 @@ import unittest
 
 MUDGUARD = os.environ['MUDGUARD']
 ENFORCE = os.environ['MUDGUARD_ENFORCE']
+BENCH_NFT = os.environ['MUDGUARD_BENCH_NFT']
 PCAPS = os.environ['MG_PCAPS']
 HERE = os.path.dirname(os.path.abspath(__file__))
 TAG = str(os.getpid())
@@ -306,6 +307,13 @@ class Namespaces(unittest.TestCase):
         out = re.sub(r'timeout \S+ expires \S+', 'timeout 1h', out)
         with open(os.path.join(HERE, 'expected-%s.nft' % self.family)) as f:
             self.assertEqual(out, f.read())
+
+    def test_error_names_its_request(self):
+        """Quarantine elements share messages; a failing one is still named."""
+        self.run_enforce('teardown')
+        p = sh(BENCH_NFT, '--check-errors', ns=R, check=False)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn('request 2 (delete from quarantine_mac', p.stdout)
 
     def test_replayed_attack(self):
         """The sensor replaying an attack capture in enforce mode quarantines
