@@ -165,6 +165,20 @@ static bool protected(const struct mg_enf *e, const uint8_t mac[6], const struct
 
 /* ---- state ---- */
 
+/* Room for one more element of @size bytes in *@arr (*@cap allocated, @n used). */
+static int reserve(void **arr, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 64;
+	void *p = realloc(*arr, c * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
 static struct quarantine *find(const struct mg_enf *e, const uint8_t mac[6])
 {
 	for (size_t i = 0; i < e->nq; i++)
@@ -178,16 +192,8 @@ static struct offender *offender(struct mg_enf *e, const uint8_t mac[6], bool cr
 	for (size_t i = 0; i < e->noff; i++)
 		if (!memcmp(e->off[i].mac, mac, 6))
 			return &e->off[i];
-	if (!create)
+	if (!create || reserve((void **)&e->off, &e->capoff, e->noff, sizeof(*e->off)) < 0)
 		return NULL;
-	if (e->noff == e->capoff) {
-		size_t cap = e->capoff ? e->capoff * 2 : 64;
-		struct offender *o = realloc(e->off, cap * sizeof(*o));
-		if (!o)
-			return NULL;
-		e->off = o;
-		e->capoff = cap;
-	}
 	struct offender *o = &e->off[e->noff++];
 	memcpy(o->mac, mac, 6);
 	o->offenses = 0;
@@ -196,14 +202,8 @@ static struct offender *offender(struct mg_enf *e, const uint8_t mac[6], bool cr
 
 static struct quarantine *add_q(struct mg_enf *e)
 {
-	if (e->nq == e->capq) {
-		size_t cap = e->capq ? e->capq * 2 : 64;
-		struct quarantine *q = realloc(e->q, cap * sizeof(*q));
-		if (!q)
-			return NULL;
-		e->q = q;
-		e->capq = cap;
-	}
+	if (reserve((void **)&e->q, &e->capq, e->nq, sizeof(*e->q)) < 0)
+		return NULL;
 	return memset(&e->q[e->nq++], 0, sizeof(struct quarantine));
 }
 
@@ -507,22 +507,28 @@ int mg_enf_release(struct mg_enf *e, const uint8_t mac[6], const char *reason, u
 	r->naddrs = q->naddrs;
 	memcpy(r->addrs, q->addrs, q->naddrs * sizeof(q->addrs[0]));
 	r->outcome = acting(e);
-	if (e->nft && q->expires_us > now_us) {
-		/* an element that timed out in the kernel is gone already: check first */
-		if (queue(e, q, false, now_us) < 0 || mg_nft_commit(e->nft, err, sizeof(err)) < 0) {
-			if (mg_nft_error(e->nft, 0) != -ENOENT) {
-				r->outcome = MG_ENF_FAILED;
-				snprintf(r->why, sizeof(r->why), "nftables: %s", err);
-				return 0;
-			}
-			/* some were gone: remove the others one by one */
+	if (e->nft) {
+		int rc = queue(e, q, false, now_us);
+		if (rc == 0)
+			rc = mg_nft_commit(e->nft, err, sizeof(err));
+		if (rc == -ENOENT) {
+			/* some elements had timed out in the kernel already: remove the
+			 * others one at a time, where gone is fine */
 			for (unsigned i = 0; i <= q->naddrs; i++) {
 				if (i == 0)
 					mg_nft_del_mac(e->nft, q->mac);
 				else
 					mg_nft_del_addr(e->nft, &q->addrs[i - 1]);
-				mg_nft_commit(e->nft, err, sizeof(err));
+				if ((rc = mg_nft_commit(e->nft, err, sizeof(err))) == -ENOENT)
+					rc = 0;
+				if (rc < 0)
+					break;
 			}
+		}
+		if (rc < 0) {
+			r->outcome = MG_ENF_FAILED;
+			snprintf(r->why, sizeof(r->why), "nftables: %s", err);
+			return 0;
 		}
 	}
 	drop_q(e, q);
