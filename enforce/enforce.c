@@ -432,8 +432,9 @@ int mg_enf_quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_ad
 {
 	char err[256];
 	memset(r, 0, sizeof(*r));
-	r->naddrs = n < ADDRS_MAX ? n : ADDRS_MAX;
-	memcpy(r->addrs, addrs, r->naddrs * sizeof(*addrs));
+	r->naddrs = addrs ? (n < ADDRS_MAX ? n : ADDRS_MAX) : 0;
+	if (r->naddrs)
+		memcpy(r->addrs, addrs, r->naddrs * sizeof(*addrs));
 	struct quarantine *cur = find(e, mac);
 	if (cur) {
 		r->outcome = MG_ENF_ALREADY;
@@ -472,7 +473,7 @@ int mg_enf_quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_ad
 	if (!q)
 		return -ENOMEM;
 	memcpy(q->mac, mac, 6);
-	memcpy(q->addrs, r->addrs, r->naddrs * sizeof(*addrs));
+	memcpy(q->addrs, r->addrs, sizeof(r->addrs));
 	q->naddrs = r->naddrs;
 	q->expires_us = r->expires_us;
 	snprintf(q->reason, sizeof(q->reason), "%s%s%s", reason, ref && *ref ? " ref " : "",

@@ -768,7 +768,7 @@ static const char *describe(const struct request *r, char *buf, size_t len)
 /* The offset of the attribute an error names (NLMSGERR_ATTR_OFFS), or 0. */
 static uint32_t bad_offset(const struct nlmsghdr *h)
 {
-	const struct nlattr *a;
+	struct nlattr *a;
 	if (!(h->nlmsg_flags & NLM_F_ACK_TLVS))
 		return 0;
 	mnl_attr_for_each(a, h, sizeof(struct nlmsgerr)) {
