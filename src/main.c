@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,6 +105,28 @@ if (mg_source_open_file(&src, path, filter, err, sizeof(err)) < 0) {
 	}
 	mg_source_free(src);
 	return rc == MG_SRC_ERROR;
+}
+
+/* The host's own addresses are never quarantined. */
+static void protect_own_addresses(struct mg_sensor *s)
+{
+	struct ifaddrs *ifa, *i;
+	struct mg_addr a;
+
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			mg_addr_set_v4(&a, (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr);
+			mg_sensor_protect(s, &a);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			mg_addr_set_v6(&a, ((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr.s6_addr);
+			mg_sensor_protect(s, &a);
+		}
+	}
+	freeifaddrs(ifa);
 }
 
 static int capture_live(struct mg_sensor *s, const struct mg_config *cfg)
@@ -348,6 +372,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	if (live) {
+		protect_own_addresses(s);
 		rc = capture_live(s, &cfg);
 	} else {
 		for (int i = 0; i < n_files && !stop_requested; i++)

@@ -1960,6 +1960,12 @@ void mg_sensor_free(struct mg_sensor *s)
 	free(s);
 }
 
+void mg_sensor_protect(struct mg_sensor *s, const struct mg_addr *a)
+{
+	if (s->enf)
+		mg_enf_never_addr(s->enf, a, false);
+}
+
 void mg_sensor_on_flow(struct mg_sensor *s, mg_sensor_flow_cb cb, void *user)
 {
 	s->flow_cb = cb;

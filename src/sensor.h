@@ -72,6 +72,9 @@ int mg_sensor_reset(struct mg_sensor *s);
  * -errno with the reason in @err. */
 int mg_sensor_save_baselines(struct mg_sensor *s, char *err, size_t errlen);
 
+/* Puts @a (one of the sensor host's own addresses) on the never-quarantine list. */
+void mg_sensor_protect(struct mg_sensor *s, const struct mg_addr *a);
+
 /* Frees @s; NULL is allowed. */
 void mg_sensor_free(struct mg_sensor *s);
 
