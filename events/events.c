@@ -2,6 +2,7 @@
 #include "events.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,11 @@ struct mg_events {
 	FILE *f;
 	bool own, failed;
 	uint64_t count;
+	/* a second destination, and the ids it needs */
+	mg_events_sink sink;
+	void *sink_user;
+	char sensor[128], run[200];
+	uint64_t seq;
 	json_t *stack[MAX_DEPTH];
 	int depth; /* stack[0] is the event; -1: none under construction */
 };
@@ -175,8 +181,25 @@ int mg_ev_emit(struct mg_events *e)
 
 	if (e->depth < 0)
 		return -EINVAL;
-	if (json_dumpf(e->stack[0], e->f, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) < 0 ||
-	    fputc('\n', e->f) == EOF) {
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6);
+	if (e->sink) {
+		char id[260];
+		if (!e->run[0]) { /* the run is named by its first event's time: replays repeat */
+			json_t *ts = json_object_get(e->stack[0], "timestamp");
+			snprintf(e->run, sizeof(e->run), "mudguard:run:%s:%s", e->sensor,
+				 ts ? json_string_value(ts) : "0");
+		}
+		snprintf(id, sizeof(id), "%s:%" PRIu64, e->run + 13, ++e->seq);
+		json_object_set_new(e->stack[0], "event_id", json_string(id));
+		char *line = json_dumps(e->stack[0], flags);
+		if (!line || fputs(line, e->f) == EOF || fputc('\n', e->f) == EOF) {
+			e->failed = true;
+			rc = -EIO;
+		}
+		if (line)
+			e->sink(e->sink_user, e->run, e->seq, id, line, strlen(line));
+		free(line);
+	} else if (json_dumpf(e->stack[0], e->f, flags) < 0 || fputc('\n', e->f) == EOF) {
 		e->failed = true;
 		rc = -EIO;
 	}
@@ -184,6 +207,13 @@ int mg_ev_emit(struct mg_events *e)
 	e->depth = -1;
 	e->count++;
 	return rc;
+}
+
+void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink cb, void *user)
+{
+	snprintf(e->sensor, sizeof(e->sensor), "%s", sensor);
+	e->sink = cb;
+	e->sink_user = user;
 }
 
 uint64_t mg_events_count(const struct mg_events *e)

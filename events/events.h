@@ -38,6 +38,14 @@ void mg_ev_close(struct mg_events *e);                /* closes the innermost */
 /* Writes the event as one line. Returns 0 or -EIO. */
 int mg_ev_emit(struct mg_events *e);
 
+/* A second destination for every event: it receives the line and its ids.
+ * Events then carry "event_id": "SENSOR:RUN:SEQ", where RUN is the first
+ * event's timestamp (so a replay gives the same ids); @run is
+ * "mudguard:run:SENSOR:RUN" and @seq counts from 1. */
+typedef void (*mg_events_sink)(void *user, const char *run, uint64_t seq, const char *id,
+			       const char *json, size_t len);
+void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink cb, void *user);
+
 /* Events written so far. */
 uint64_t mg_events_count(const struct mg_events *e);
 

@@ -123,6 +123,13 @@ static const struct key keys[] = {
 	U32("enforce", "per_minute", enf_per_minute, 0, 100000, 10, "quarantines"),
 	U32("enforce", "max_percent", enf_max_percent, 0, 100, 20, "percent"),
 	STR("enforce", "state_file", enf_state_file, "", K_STR),
+	STR("redis", "url", redis_url, "", K_STR),
+	STR("redis", "stream", redis_stream, "mudguard:events", K_STR),
+	U32("redis", "maxlen", redis_maxlen, 1000, 100000000, 1000000, "events"),
+	STR("redis", "spool", redis_spool, "/var/tmp/mudguard-redis.spool", K_STR),
+	U32("redis", "spool_max", redis_spool_max, 1000, 100000000, 1000000, "events"),
+	U32("redis", "queue", redis_queue, 1024, 16777216, 262144, "events"),
+	STR("redis", "sensor", redis_sensor, "", K_STR),
 	STR("output", "events", events, "-", K_STR),
 	BOOL("output", "flows", flows, "no"),
 };

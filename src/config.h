@@ -55,6 +55,9 @@ struct mg_config {
 	int32_t enf_priority;
 	char enf_never[4096], enf_dns[1024], enf_remediation[1024], enf_state_file[1024];
 	uint32_t enf_ttl, enf_ttl_max, enf_per_minute, enf_max_percent;
+	/* [redis] */
+	char redis_url[1024], redis_stream[128], redis_spool[1024], redis_sensor[128];
+	uint32_t redis_maxlen, redis_spool_max, redis_queue;
 	/* [output] */
 	char events[1024];
 	bool flows;

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "../capture/source.h"
 #include "../classify/dpi.h"
 #include "../events/events.h"
+#include "../events/redis.h"
 #include "config.h"
 #include "sensor.h"
 
@@ -55,9 +57,22 @@ static void usage(FILE *f)
 		"      --baseline FILE      start from the baselines in FILE\n"
 		"      --enforce BACKEND    off, dry-run (the default) or nft\n"
 		"      --mode MODE          monitor (the default: report only) or enforce\n"
+		"      --redis URL          also journal events to Redis: redis://[user:pass@]host:port[/db]\n"
 		"      --check-config       check the configuration and exit (0 = clean)\n"
 		"  -V, --version            print versions and exit\n"
 		"  -h, --help               this help\n");
+}
+
+static void redis_log(void *user, const char *line)
+{
+	(void)user;
+	fprintf(stderr, "mudguard: %s\n", line);
+}
+
+static void redis_sink(void *user, const char *run, uint64_t seq, const char *id,
+		       const char *json, size_t len)
+{
+	mg_redis_push(user, run, seq, id, json, len);
 }
 
 static void report_config(const char *msg, void *user)
@@ -191,6 +206,7 @@ enum {
 	OPT_BASELINE,
 	OPT_ENFORCE,
 	OPT_MODE,
+	OPT_REDIS,
 };
 
 int main(int argc, char **argv)
@@ -214,6 +230,7 @@ int main(int argc, char **argv)
 		{"baseline", required_argument, NULL, OPT_BASELINE},
 		{"enforce", required_argument, NULL, OPT_ENFORCE},
 		{"mode", required_argument, NULL, OPT_MODE},
+		{"redis", required_argument, NULL, OPT_REDIS},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -302,6 +319,9 @@ int main(int argc, char **argv)
 		case OPT_MODE:
 			OVER("enforce", "mode", optarg);
 			break;
+		case OPT_REDIS:
+			OVER("redis", "url", optarg);
+			break;
 		case 'V':
 			printf("mudguard %s\nnDPI %s\n%s\n", MG_VERSION, mg_dpi_version(),
 			       mg_source_lib_version());
@@ -361,6 +381,23 @@ int main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	struct mg_redis *redis = NULL;
+	if (cfg.redis_url[0]) {
+		char host[128] = "mudguard";
+		struct mg_redis_cfg rc_ = {cfg.redis_url, cfg.redis_stream, cfg.redis_maxlen,
+					   cfg.redis_spool, cfg.redis_spool_max, cfg.redis_queue,
+					   redis_log, NULL};
+		if (mg_redis_open(&redis, &rc_, err, sizeof(err)) < 0) {
+			fprintf(stderr, "mudguard: %s\n", err);
+			mg_events_close(ev);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		if (!cfg.redis_sensor[0])
+			gethostname(host, sizeof(host) - 1);
+		mg_events_set_sink(ev, cfg.redis_sensor[0] ? cfg.redis_sensor : host, redis_sink,
+				   redis);
+	}
 	if (mg_sensor_new(&s, &cfg, ev, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard: %s\n", err);
 		mg_events_close(ev);
@@ -385,6 +422,16 @@ int main(int argc, char **argv)
 		rc = 1;
 	}
 	mg_sensor_free(s);
+	if (redis) {
+		struct mg_redis_stats st;
+		mg_redis_close(redis, 5000, &st);
+		if (st.spooled || st.spool_dropped || st.queue_dropped)
+			fprintf(stderr, "mudguard: redis: %llu events sent, %llu spooled, %llu dropped "
+					"from the spool, %llu dropped from a full queue\n",
+				(unsigned long long)st.sent, (unsigned long long)st.spooled,
+				(unsigned long long)st.spool_dropped,
+				(unsigned long long)st.queue_dropped);
+	}
 	if (mg_events_close(ev) < 0) {
 		fprintf(stderr, "mudguard: %s: write error\n", cfg.events);
 		rc = 1;

@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "redis.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#define BATCH 256    /* events per script call */
+#define PIPELINE 16  /* script calls in flight */
+
+/* Writes the events of one run whose numbers are above the run's mark (kept
+ * 30 days), and moves the mark: a batch sent twice is written once.
+ * KEYS: stream, run key. ARGV: maxlen, then (seq, id, event) triples. */
+static const char SCRIPT[] =
+	"local hw = tonumber(redis.call('GET', KEYS[2]) or '0') "
+	"local n = 0 "
+	"for i = 2, #ARGV, 3 do "
+	"  local seq = tonumber(ARGV[i]) "
+	"  if seq > hw then "
+	"    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', ARGV[i+1], "
+	"                'event', ARGV[i+2]) "
+	"    hw = seq "
+	"    n = n + 1 "
+	"  end "
+	"end "
+	"redis.call('SET', KEYS[2], hw, 'EX', 2592000) "
+	"return n";
+
+struct item {
+	uint64_t seq;
+	size_t len;
+	char *run, *id, *json; /* in the same allocation */
+};
+
+struct mg_redis {
+	char host[256], user[128], pass[256], stream[128], spool[1024], where[300];
+	int port, db;
+	uint32_t maxlen, spool_max, queue_max;
+	void (*log)(void *, const char *);
+	void *log_user;
+
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct item **q;
+	size_t head, n;
+	bool stop;
+	unsigned wait_ms;
+	struct mg_redis_stats st;
+
+	/* the writer's own */
+	redisContext *c;
+	char sha[48];
+	bool was_down, announced_full;
+	uint64_t spool_n;
+	time_t next_try;
+};
+
+__attribute__((format(printf, 2, 3))) static void say(struct mg_redis *r, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	if (!r->log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	r->log(r->log_user, line);
+}
+
+static struct item *item_new(const char *run, uint64_t seq, const char *id, const char *json,
+			     size_t len)
+{
+	size_t lr = strlen(run) + 1, li = strlen(id) + 1;
+	struct item *it = malloc(sizeof(*it) + lr + li + len + 1);
+	if (!it)
+		return NULL;
+	it->seq = seq;
+	it->len = len;
+	it->run = (char *)(it + 1);
+	it->id = it->run + lr;
+	it->json = it->id + li;
+	memcpy(it->run, run, lr);
+	memcpy(it->id, id, li);
+	memcpy(it->json, json, len);
+	it->json[len] = 0;
+	return it;
+}
+
+/* ---- the URL ---- */
+
+static int parse_url(struct mg_redis *r, const char *url, char *err, size_t errlen)
+{
+	const char *p = url;
+	if (strncmp(p, "redis://", 8)) {
+		snprintf(err, errlen, "redis URL must start with redis://");
+		return -EINVAL;
+	}
+	p += 8;
+	const char *at = strchr(p, '@');
+	if (at) { /* [user]:password@ */
+		const char *colon = memchr(p, ':', (size_t)(at - p));
+		size_t ul = colon ? (size_t)(colon - p) : 0;
+		const char *pw = colon ? colon + 1 : p;
+		size_t pl = (size_t)(at - pw);
+		if (ul >= sizeof(r->user) || pl >= sizeof(r->pass)) {
+			snprintf(err, errlen, "redis URL: user or password too long");
+			return -EINVAL;
+		}
+		memcpy(r->user, p, ul);
+		r->user[ul] = 0;
+		memcpy(r->pass, pw, pl);
+		r->pass[pl] = 0;
+		p = at + 1;
+	}
+	size_t hl = strcspn(p, ":/");
+	if (!hl || hl >= sizeof(r->host)) {
+		snprintf(err, errlen, "redis URL: no host");
+		return -EINVAL;
+	}
+	memcpy(r->host, p, hl);
+	r->host[hl] = 0;
+	p += hl;
+	r->port = 6379;
+	if (*p == ':') {
+		char *end;
+		long port = strtol(p + 1, &end, 10);
+		if (end == p + 1 || port < 1 || port > 65535) {
+			snprintf(err, errlen, "redis URL: bad port");
+			return -EINVAL;
+		}
+		r->port = (int)port;
+		p = end;
+	}
+	if (*p == '/' && p[1]) {
+		char *end;
+		long db = strtol(p + 1, &end, 10);
+		if (*end || db < 0 || db > 65535) {
+			snprintf(err, errlen, "redis URL: bad database number");
+			return -EINVAL;
+		}
+		r->db = (int)db;
+	} else if (*p && strcmp(p, "/")) {
+		snprintf(err, errlen, "redis URL: unexpected \"%s\"", p);
+		return -EINVAL;
+	}
+	snprintf(r->where, sizeof(r->where), "%s:%d", r->host, r->port);
+	return 0;
+}
+
+/* ---- the connection ---- */
+
+static redisReply *cmd(struct mg_redis *r, int argc, const char **argv)
+{
+	return redisCommandArgv(r->c, argc, argv, NULL);
+}
+
+static void disconnect(struct mg_redis *r, const char *reason)
+{
+	char why[128];
+	snprintf(why, sizeof(why), "%s", reason); /* it may live in r->c */
+	if (r->c)
+		redisFree(r->c);
+	r->c = NULL;
+	if (!r->was_down)
+		say(r, "Redis unreachable at %s (%s): spooling events to %s, will keep trying",
+		    r->where, why, r->spool);
+	r->was_down = true;
+	r->st.up = 0;
+	r->next_try = time(NULL) + 1;
+}
+
+static bool ok_reply(redisReply *rep)
+{
+	bool ok = rep && rep->type != REDIS_REPLY_ERROR;
+	if (rep)
+		freeReplyObject(rep);
+	return ok;
+}
+
+static bool connect_redis(struct mg_redis *r)
+{
+	struct timeval tv = {1, 0};
+	char db[16];
+
+	if (r->c)
+		return true;
+	if (time(NULL) < r->next_try)
+		return false;
+	r->c = redisConnectWithTimeout(r->host, r->port, tv);
+	if (!r->c || r->c->err) {
+		disconnect(r, r->c ? r->c->errstr : "out of memory");
+		return false;
+	}
+	redisSetTimeout(r->c, (struct timeval){5, 0});
+	if (r->pass[0]) {
+		const char *a[] = {"AUTH", r->user, r->pass};
+		bool user = r->user[0];
+		const char *b[] = {"AUTH", r->pass};
+		if (!ok_reply(user ? cmd(r, 3, a) : cmd(r, 2, b))) {
+			disconnect(r, "AUTH refused"); /* never the password */
+			return false;
+		}
+	}
+	snprintf(db, sizeof(db), "%d", r->db);
+	const char *sel[] = {"SELECT", db}, *load[] = {"SCRIPT", "LOAD", SCRIPT};
+	if (r->db && !ok_reply(cmd(r, 2, sel))) {
+		disconnect(r, "SELECT refused");
+		return false;
+	}
+	redisReply *rep = cmd(r, 3, load);
+	if (!rep || rep->type != REDIS_REPLY_STRING) {
+		if (rep)
+			freeReplyObject(rep);
+		disconnect(r, "SCRIPT LOAD failed");
+		return false;
+	}
+	snprintf(r->sha, sizeof(r->sha), "%s", rep->str);
+	freeReplyObject(rep);
+	r->st.up = 1;
+	if (r->was_down)
+		say(r, "Redis back at %s: sending %" PRIu64 " spooled events", r->where, r->spool_n);
+	r->was_down = false;
+	return true;
+}
+
+/* Sends @n events in script calls, pipelined; true when every call
+ * answered. */
+static bool send_items(struct mg_redis *r, struct item **it, size_t n)
+{
+	char maxlen[24], seqs[BATCH][24];
+	const char *argv[6 + 3 * BATCH];
+	size_t argl[6 + 3 * BATCH];
+	size_t calls = 0, done = 0, ks[PIPELINE];
+
+	snprintf(maxlen, sizeof(maxlen), "%u", r->maxlen);
+	for (size_t i = 0; i < n;) {
+		/* one call: consecutive events of one run */
+		size_t k = 0, argc = 0;
+		argv[argc] = "EVALSHA", argl[argc++] = 7;
+		argv[argc] = r->sha, argl[argc++] = strlen(r->sha);
+		argv[argc] = "2", argl[argc++] = 1;
+		argv[argc] = r->stream, argl[argc++] = strlen(r->stream);
+		argv[argc] = it[i]->run, argl[argc++] = strlen(it[i]->run);
+		argv[argc] = maxlen, argl[argc++] = strlen(maxlen);
+		while (i < n && k < BATCH && !strcmp(it[i]->run, argv[4])) {
+			int l = snprintf(seqs[k], sizeof(seqs[k]), "%" PRIu64, it[i]->seq);
+			argv[argc] = seqs[k], argl[argc++] = (size_t)l;
+			argv[argc] = it[i]->id, argl[argc++] = strlen(it[i]->id);
+			argv[argc] = it[i]->json, argl[argc++] = it[i]->len;
+			i++, k++;
+		}
+		/* the command is formatted now: seqs[] may be reused */
+		if (redisAppendCommandArgv(r->c, (int)argc, argv, argl) != REDIS_OK)
+			return false;
+		ks[calls % PIPELINE] = k;
+		calls++;
+		if (calls % PIPELINE && i < n)
+			continue;
+		for (; done < calls; done++) {
+			redisReply *rep;
+			if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || !rep)
+				return false;
+			bool ok = rep->type == REDIS_REPLY_INTEGER;
+			if (ok) { /* written, and already there (sent before a lost answer) */
+				pthread_mutex_lock(&r->mu);
+				r->st.sent += (uint64_t)rep->integer;
+				r->st.duplicates += ks[done % PIPELINE] - (uint64_t)rep->integer;
+				pthread_mutex_unlock(&r->mu);
+			}
+			freeReplyObject(rep);
+			if (!ok)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* ---- the spool: one event per line, "run<TAB>seq<TAB>id<TAB>json" ---- */
+
+static void spool_add(struct mg_redis *r, struct item **it, size_t n)
+{
+	FILE *f = fopen(r->spool, "a");
+	if (!f) {
+		pthread_mutex_lock(&r->mu);
+		r->st.spool_dropped += n;
+		pthread_mutex_unlock(&r->mu);
+		say(r, "cannot write the spool %s (%s): %zu events lost", r->spool, strerror(errno), n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\t%" PRIu64 "\t%s\t%s\n", it[i]->run, it[i]->seq, it[i]->id,
+			it[i]->json);
+	fclose(f);
+	r->spool_n += n;
+	pthread_mutex_lock(&r->mu);
+	r->st.spooled += n;
+	pthread_mutex_unlock(&r->mu);
+	if (r->spool_n <= r->spool_max)
+		return;
+	/* over the bound: keep the newest nine tenths, drop the oldest */
+	FILE *in = fopen(r->spool, "r");
+	char tmp[1100], *line = NULL;
+	size_t cap = 0;
+	uint64_t skip = r->spool_n - r->spool_max * 9ull / 10, kept = 0, seen = 0;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", r->spool);
+	FILE *out = in ? fopen(tmp, "w") : NULL;
+	while (out && getline(&line, &cap, in) > 0)
+		if (seen++ >= skip) {
+			fputs(line, out);
+			kept++;
+		}
+	free(line);
+	if (in)
+		fclose(in);
+	if (out && !fclose(out) && !rename(tmp, r->spool)) {
+		pthread_mutex_lock(&r->mu);
+		r->st.spool_dropped += r->spool_n - kept;
+		pthread_mutex_unlock(&r->mu);
+		r->spool_n = kept;
+		if (!r->announced_full)
+			say(r, "spool %s full (%u events): dropping the oldest (counted)", r->spool,
+			    r->spool_max);
+		r->announced_full = true;
+	}
+}
+
+/* Sends the spool, in order; removes it when all of it was answered. */
+static bool spool_send(struct mg_redis *r)
+{
+	FILE *f = fopen(r->spool, "r");
+	char *line = NULL;
+	size_t cap = 0, n = 0;
+	struct item *batch[BATCH * PIPELINE];
+	bool ok = true;
+
+	if (!f) {
+		r->spool_n = 0;
+		return true;
+	}
+	ssize_t len;
+	while (ok && (len = getline(&line, &cap, f)) > 0) {
+		char *run = line, *t1 = strchr(run, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		char *t3 = t2 ? strchr(t2 + 1, '\t') : NULL;
+		if (!t3)
+			continue; /* a torn last line */
+		*t1 = *t2 = *t3 = 0;
+		char *json = t3 + 1;
+		size_t jl = strlen(json);
+		if (jl && json[jl - 1] == '\n')
+			json[--jl] = 0;
+		struct item *it = item_new(run, strtoull(t1 + 1, NULL, 10), t2 + 1, json, jl);
+		if (it)
+			batch[n++] = it;
+		if (n == BATCH * PIPELINE) {
+			ok = send_items(r, batch, n);
+			for (size_t i = 0; i < n; i++)
+				free(batch[i]);
+			n = 0;
+		}
+	}
+	if (ok && n)
+		ok = send_items(r, batch, n);
+	for (size_t i = 0; i < n; i++)
+		free(batch[i]);
+	free(line);
+	fclose(f);
+	if (ok) {
+		remove(r->spool);
+		r->spool_n = 0;
+	}
+	return ok;
+}
+
+static uint64_t spool_count(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	uint64_t n = 0;
+	int c;
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* ---- the writer ---- */
+
+static void *writer(void *arg)
+{
+	struct mg_redis *r = arg;
+	struct item *batch[BATCH * PIPELINE];
+	struct timespec give_up = {0, 0};
+
+	for (;;) {
+		size_t n = 0;
+		bool stopping;
+		pthread_mutex_lock(&r->mu);
+		if (!r->n && !r->stop) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 200000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+		}
+		while (r->n && n < BATCH * PIPELINE) {
+			batch[n++] = r->q[r->head];
+			r->head = (r->head + 1) % r->queue_max;
+			r->n--;
+		}
+		stopping = r->stop;
+		pthread_mutex_unlock(&r->mu);
+
+		if (stopping && !give_up.tv_sec) {
+			clock_gettime(CLOCK_MONOTONIC, &give_up);
+			give_up.tv_sec += r->wait_ms / 1000 + 1;
+		}
+		bool up = connect_redis(r);
+		if (up && r->spool_n && !spool_send(r)) {
+			disconnect(r, "lost while sending the spool");
+			up = false;
+		}
+		if (n) {
+			if (up && !r->spool_n && send_items(r, batch, n)) {
+				/* sent */
+			} else {
+				if (up)
+					disconnect(r, r->c && r->c->err ? r->c->errstr : "no answer");
+				spool_add(r, batch, n);
+			}
+			for (size_t i = 0; i < n; i++)
+				free(batch[i]);
+		}
+		if (stopping) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			pthread_mutex_lock(&r->mu);
+			bool empty = !r->n;
+			pthread_mutex_unlock(&r->mu);
+			if (empty && (!r->spool_n || now.tv_sec >= give_up.tv_sec))
+				break;
+			if (!up) {
+				struct timespec pause = {0, 100000000};
+				nanosleep(&pause, NULL);
+			}
+		}
+	}
+	if (r->c)
+		redisFree(r->c);
+	r->c = NULL;
+	return NULL;
+}
+
+int mg_redis_open(struct mg_redis **out, const struct mg_redis_cfg *cfg, char *err,
+		  size_t errlen)
+{
+	struct mg_redis *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (!r)
+		return -ENOMEM;
+	if ((rc = parse_url(r, cfg->url, err, errlen)) < 0) {
+		free(r);
+		return rc;
+	}
+	snprintf(r->stream, sizeof(r->stream), "%s", cfg->stream);
+	snprintf(r->spool, sizeof(r->spool), "%s", cfg->spool);
+	r->maxlen = cfg->maxlen;
+	r->spool_max = cfg->spool_max ? cfg->spool_max : 1;
+	r->queue_max = cfg->queue_max ? cfg->queue_max : 1;
+	r->log = cfg->log;
+	r->log_user = cfg->log_user;
+	r->spool_n = spool_count(r->spool);
+	if (!(r->q = calloc(r->queue_max, sizeof(*r->q)))) {
+		free(r);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if ((rc = pthread_create(&r->th, NULL, writer, r)) != 0) {
+		snprintf(err, errlen, "redis writer: %s", strerror(rc));
+		free(r->q);
+		free(r);
+		return -rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char *id,
+		   const char *json, size_t len)
+{
+	struct item *it = item_new(run, seq, id, json, len);
+	pthread_mutex_lock(&r->mu);
+	if (!it || r->n == r->queue_max) {
+		r->st.queue_dropped++;
+		pthread_mutex_unlock(&r->mu);
+		free(it);
+		return;
+	}
+	r->q[(r->head + r->n) % r->queue_max] = it;
+	r->n++;
+	r->st.queued++;
+	if (r->n == 1 || r->n % BATCH == 0)
+		pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+}
+
+void mg_redis_stats(struct mg_redis *r, struct mg_redis_stats *st)
+{
+	pthread_mutex_lock(&r->mu);
+	*st = r->st;
+	pthread_mutex_unlock(&r->mu);
+}
+
+void mg_redis_close(struct mg_redis *r, unsigned wait_ms, struct mg_redis_stats *st)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	r->wait_ms = wait_ms;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->th, NULL);
+	if (st)
+		*st = r->st;
+	while (r->n) { /* only if the writer gave up with events queued */
+		free(r->q[r->head]);
+		r->head = (r->head + 1) % r->queue_max;
+		r->n--;
+	}
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	free(r->q);
+	free(r);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The Redis journal: events go to a stream (XADD MAXLEN ~) from a writer
+ * thread, through a bounded queue, in pipelined batches; the packet path only
+ * copies the event into the queue. This file's .c is the only one that
+ * includes hiredis.
+ *
+ * While Redis is unreachable, events go in order to a bounded spool file and
+ * are sent when it is back (one log line when it goes away, one when it is
+ * back). Past the bound the oldest spooled events are dropped and counted.
+ * Each event carries its run's key and sequence number; the server keeps the
+ * highest number written per run, so a batch sent twice (its answer was lost
+ * with the connection) is written once.
+ */
+#ifndef MG_REDIS_H
+#define MG_REDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mg_redis_cfg {
+	const char *url;      /* redis://[[user]:password@]host[:port][/db] */
+	const char *stream;   /* "mudguard:events" */
+	uint32_t maxlen;      /* XADD MAXLEN ~ */
+	const char *spool;    /* spool file path */
+	uint32_t spool_max;   /* events kept in the spool at most */
+	uint32_t queue_max;   /* events waiting for the writer at most */
+	/* one line about a state change (never a secret); called from the writer */
+	void (*log)(void *user, const char *line);
+	void *log_user;
+};
+
+struct mg_redis_stats {
+	uint64_t queued, sent, spooled, spool_dropped, queue_dropped, duplicates;
+	int up;
+};
+
+struct mg_redis;
+
+/* Parses the URL and starts the writer (which connects on its own; an
+ * unreachable server at start means spooling). Returns 0 or -errno/-EINVAL
+ * with the reason in @err (the password never appears in it). */
+int mg_redis_open(struct mg_redis **out, const struct mg_redis_cfg *cfg, char *err,
+		  size_t errlen);
+
+/* Queues one event (@run: its run's key, @seq: its number in the run, from 1;
+ * @id: its event_id; @json: the line). Never blocks; a full queue drops the
+ * event and counts it. */
+void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char *id,
+		   const char *json, size_t len);
+
+/* Sends what is queued and spooled, waiting at most @wait_ms for Redis, then
+ * stops the writer; what could not be sent stays in the spool for the next
+ * start. */
+void mg_redis_close(struct mg_redis *r, unsigned wait_ms, struct mg_redis_stats *st);
+
+void mg_redis_stats(struct mg_redis *r, struct mg_redis_stats *st);
+
+#endif

@@ -1,0 +1,162 @@
+"""The Redis journal (issue 7, first part), against Debian's redis-server
+started on 127.0.0.1 with a free port and a temporary directory: the stream
+holds exactly the JSON-lines output; a replay sent twice is written once; a
+server killed in the middle of a replay and started again loses and
+duplicates nothing; the spool's bound; AUTH, without the password ever
+printed."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+MUDGUARD = os.environ['MUDGUARD']
+GEN = os.environ['MUDGUARD_GEN']
+PCAPS = os.environ['MG_PCAPS']
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    def __init__(self, d, password=None):
+        self.dir, self.port, self.password = d, free_port(), password
+        self.proc = None
+
+    def start(self):
+        args = ['redis-server', '--port', str(self.port), '--bind', '127.0.0.1', '--dir',
+                self.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+        if self.password:
+            args += ['--requirepass', self.password]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+        for _ in range(100):
+            if self.cli('PING', check=False).returncode == 0:
+                return
+            time.sleep(0.05)
+        raise AssertionError('redis-server did not start')
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait()
+
+    def cli(self, *args, check=True):
+        env = dict(os.environ, REDISCLI_AUTH=self.password) if self.password else None
+        return subprocess.run(['redis-cli', '-p', str(self.port), '--raw'] + list(args),
+                              capture_output=True, text=True, check=check, env=env)
+
+    def events(self):
+        out = self.cli('XRANGE', 'mudguard:events', '-', '+').stdout.splitlines()
+        return [out[i + 4] for i in range(0, len(out), 5)]
+
+    def url(self, auth=''):
+        return 'redis://%s127.0.0.1:%d' % (auth, self.port)
+
+
+@unittest.skipUnless(shutil.which('redis-server') and shutil.which('redis-cli'),
+                     'needs redis-server and redis-cli')
+class Journal(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix='mg-redis-')
+        self.srv = Server(self.dir)
+        self.srv.start()
+        self.conf = os.path.join(self.dir, 'mudguard.conf')
+        with open(self.conf, 'w') as f:
+            f.write('[redis]\nspool = %s/spool\nsensor = test\n' % self.dir)
+
+    def tearDown(self):
+        self.srv.stop()
+        shutil.rmtree(self.dir)
+
+    def replay(self, pcap, *extra, url=None):
+        out = os.path.join(self.dir, 'out.json')
+        p = subprocess.run([MUDGUARD, '-c', self.conf, '-r', pcap, '--redis',
+                            url or self.srv.url(), '-o', out] + list(extra),
+                           capture_output=True, text=True, timeout=300)
+        with open(out) as f:
+            return f.read().splitlines(), p
+
+    def test_stream_is_the_output(self):
+        lines, p = self.replay(os.path.join(PCAPS, 'benign.pcap'))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.srv.events(), lines)
+        ids = [json.loads(x)['event_id'] for x in lines]
+        self.assertEqual(len(set(ids)), len(ids))
+        self.assertTrue(ids[0].startswith('test:2025-01-01T12:00:00'))
+        # the same replay again: same ids, written once
+        again, p = self.replay(os.path.join(PCAPS, 'benign.pcap'))
+        self.assertEqual(again, lines)
+        self.assertEqual(self.srv.events(), lines)
+
+    def test_outage_loses_and_duplicates_nothing(self):
+        subprocess.run([GEN, 'soak', self.dir, '2'], check=True, capture_output=True)
+        out = os.path.join(self.dir, 'out.json')
+        p = subprocess.Popen([MUDGUARD, '-c', self.conf, '-r', os.path.join(self.dir, 'test.pcap'),
+                              '--flows', '--redis', self.srv.url(), '-o', out],
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.4)
+        self.assertIsNone(p.poll(), 'the replay ended before the outage')
+        self.srv.kill()
+        time.sleep(1.0)
+        self.srv.start()
+        _, err = p.communicate(timeout=300)
+        self.assertEqual(p.returncode, 0, err)
+        with open(out) as f:
+            lines = f.read().splitlines()
+        self.assertGreater(len(lines), 10000)
+        self.assertEqual(self.srv.events(), lines)  # every event, once, in order
+        logs = err.splitlines()
+        self.assertEqual(sum('Redis unreachable' in x for x in logs), 1, err)
+        self.assertEqual(sum('Redis back' in x for x in logs), 1, err)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, 'spool')))
+
+    def test_spool_bound(self):
+        self.srv.stop()
+        with open(self.conf, 'a') as f:
+            f.write('spool_max = 1000\n')
+        lines, p = self.replay(os.path.join(PCAPS, 'synflood.pcap'), '--flows')
+        self.assertEqual(p.returncode, 0)
+        self.assertIn('full (1000 events): dropping the oldest', p.stderr)
+        self.assertRegex(p.stderr, r'\d+ dropped from the spool')
+        with open(os.path.join(self.dir, 'spool')) as f:
+            kept = f.read().splitlines()
+        self.assertLessEqual(len(kept), 1000)
+        # the newest are kept: the last event is the last line of the output
+        self.assertEqual(kept[-1].split('\t', 3)[3], lines[-1])
+        # and sent at the next start
+        self.srv.start()
+        self.replay(os.path.join(PCAPS, 'benign.pcap'))
+        self.assertEqual(self.srv.events()[:len(kept)], [k.split('\t', 3)[3] for k in kept])
+
+    def test_auth(self):
+        self.srv.stop()
+        self.srv = Server(self.dir, password='s3cret-pw')
+        self.srv.start()
+        lines, p = self.replay(os.path.join(PCAPS, 'benign.pcap'), url=self.srv.url(':s3cret-pw@'))
+        self.assertEqual(self.srv.events(), lines)
+        _, p = self.replay(os.path.join(PCAPS, 'benign.pcap'), url=self.srv.url(':wrong-pw@'))
+        self.assertIn('AUTH refused', p.stderr)
+        self.assertNotIn('wrong-pw', p.stderr)
+        self.assertNotIn('s3cret', p.stderr)
+
+    def test_bad_url(self):
+        _, p = self.replay(os.path.join(PCAPS, 'benign.pcap'), url='http://x')
+        self.assertEqual(p.returncode, 2)
+        self.assertIn('redis URL must start with redis://', p.stderr)
+
+
+if __name__ == '__main__':
+    unittest.main(verbosity=2)
