@@ -17,24 +17,6 @@
 #define BATCH 256    /* events per script call */
 #define PIPELINE 16  /* script calls in flight */
 
-/* Writes the events of one run whose numbers are above the run's mark (kept
- * 30 days), and moves the mark: a batch sent twice is written once.
- * KEYS: stream, run key. ARGV: maxlen, then (seq, id, event) triples. */
-static const char SCRIPT[] =
-	"local hw = tonumber(redis.call('GET', KEYS[2]) or '0') "
-	"local n = 0 "
-	"for i = 2, #ARGV, 3 do "
-	"  local seq = tonumber(ARGV[i]) "
-	"  if seq > hw then "
-	"    redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'id', ARGV[i+1], "
-	"                'event', ARGV[i+2]) "
-	"    hw = seq "
-	"    n = n + 1 "
-	"  end "
-	"end "
-	"redis.call('SET', KEYS[2], hw, 'EX', 2592000) "
-	"return n";
-
 struct item {
 	uint64_t seq;
 	size_t len;
@@ -59,7 +41,9 @@ struct mg_redis {
 
 	/* the writer's own */
 	redisContext *c;
-	char sha[48];
+	char mark_run[200];
+	uint64_t mark;
+	bool mark_valid;
 	bool was_down, announced_full;
 	uint64_t spool_n;
 	time_t next_try;
@@ -212,20 +196,12 @@ static bool connect_redis(struct mg_redis *r)
 		}
 	}
 	snprintf(db, sizeof(db), "%d", r->db);
-	const char *sel[] = {"SELECT", db}, *load[] = {"SCRIPT", "LOAD", SCRIPT};
+	const char *sel[] = {"SELECT", db};
 	if (r->db && !ok_reply(cmd(r, 2, sel))) {
 		disconnect(r, "SELECT refused");
 		return false;
 	}
-	redisReply *rep = cmd(r, 3, load);
-	if (!rep || rep->type != REDIS_REPLY_STRING) {
-		if (rep)
-			freeReplyObject(rep);
-		disconnect(r, "SCRIPT LOAD failed");
-		return false;
-	}
-	snprintf(r->sha, sizeof(r->sha), "%s", rep->str);
-	freeReplyObject(rep);
+	r->mark_valid = false; /* read the marks again: the server may have lost some */
 	r->st.up = 1;
 	if (r->was_down)
 		say(r, "Redis back at %s: sending %" PRIu64 " spooled events", r->where, r->spool_n);
@@ -233,53 +209,101 @@ static bool connect_redis(struct mg_redis *r)
 	return true;
 }
 
-/* Sends @n events in script calls, pipelined; true when every call
- * answered. */
-static bool send_items(struct mg_redis *r, struct item **it, size_t n)
+static void count(struct mg_redis *r, uint64_t written, uint64_t skipped)
 {
-	char maxlen[24], seqs[BATCH][24];
-	const char *argv[6 + 3 * BATCH];
-	size_t argl[6 + 3 * BATCH];
-	size_t calls = 0, done = 0, ks[PIPELINE];
+	pthread_mutex_lock(&r->mu);
+	r->st.sent += written;
+	r->st.duplicates += skipped;
+	pthread_mutex_unlock(&r->mu);
+}
 
-	snprintf(maxlen, sizeof(maxlen), "%u", r->maxlen);
-	for (size_t i = 0; i < n;) {
-		/* one call: consecutive events of one run */
-		size_t k = 0, argc = 0;
-		argv[argc] = "EVALSHA", argl[argc++] = 7;
-		argv[argc] = r->sha, argl[argc++] = strlen(r->sha);
-		argv[argc] = "2", argl[argc++] = 1;
-		argv[argc] = r->stream, argl[argc++] = strlen(r->stream);
-		argv[argc] = it[i]->run, argl[argc++] = strlen(it[i]->run);
-		argv[argc] = maxlen, argl[argc++] = strlen(maxlen);
-		while (i < n && k < BATCH && !strcmp(it[i]->run, argv[4])) {
-			int l = snprintf(seqs[k], sizeof(seqs[k]), "%" PRIu64, it[i]->seq);
-			argv[argc] = seqs[k], argl[argc++] = (size_t)l;
-			argv[argc] = it[i]->id, argl[argc++] = strlen(it[i]->id);
-			argv[argc] = it[i]->json, argl[argc++] = it[i]->len;
-			i++, k++;
-		}
-		/* the command is formatted now: seqs[] may be reused */
-		if (redisAppendCommandArgv(r->c, (int)argc, argv, argl) != REDIS_OK)
-			return false;
-		ks[calls % PIPELINE] = k;
-		calls++;
-		if (calls % PIPELINE && i < n)
-			continue;
-		for (; done < calls; done++) {
+/* The run's mark: the highest number the server holds for it (read once per
+ * run and connection; only this writer moves it). */
+static bool mark_of(struct mg_redis *r, const char *run)
+{
+	if (r->mark_valid && !strcmp(r->mark_run, run))
+		return true;
+	const char *get[] = {"GET", run};
+	redisReply *rep = redisCommandArgv(r->c, 2, get, NULL);
+	if (!rep || (rep->type != REDIS_REPLY_STRING && rep->type != REDIS_REPLY_NIL)) {
+		if (rep)
+			freeReplyObject(rep);
+		return false;
+	}
+	r->mark = rep->type == REDIS_REPLY_STRING ? strtoull(rep->str, NULL, 10) : 0;
+	freeReplyObject(rep);
+	snprintf(r->mark_run, sizeof(r->mark_run), "%s", run);
+	r->mark_valid = true;
+	return true;
+}
+
+/* Reads the answers of the transactions in flight (@ks[i] XADDs each:
+ * MULTI, each command queued, then EXEC's array). */
+static bool answers(struct mg_redis *r, const size_t *ks, size_t calls)
+{
+	for (size_t c = 0; c < calls; c++) {
+		for (size_t k = 0; k < ks[c] + 3; k++) {
 			redisReply *rep;
 			if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || !rep)
 				return false;
-			bool ok = rep->type == REDIS_REPLY_INTEGER;
-			if (ok) { /* written, and already there (sent before a lost answer) */
-				pthread_mutex_lock(&r->mu);
-				r->st.sent += (uint64_t)rep->integer;
-				r->st.duplicates += ks[done % PIPELINE] - (uint64_t)rep->integer;
-				pthread_mutex_unlock(&r->mu);
-			}
+			bool last = k == ks[c] + 2;
+			bool ok = rep->type != REDIS_REPLY_ERROR && (!last || rep->type == REDIS_REPLY_ARRAY);
 			freeReplyObject(rep);
 			if (!ok)
 				return false;
+		}
+		count(r, ks[c], 0);
+	}
+	return true;
+}
+
+/* Sends @n events, pipelined, in groups of one run's consecutive events; each
+ * group is a transaction of XADDs and the run's new mark, all or nothing.
+ * Events at or below the mark are already there (sent before a lost answer,
+ * or a run sent again) and are skipped: every event is written once. True
+ * when every group was answered. */
+static bool send_items(struct mg_redis *r, struct item **it, size_t n)
+{
+	char maxlen[24], marks[PIPELINE][24];
+	size_t calls = 0, ks[PIPELINE];
+
+	snprintf(maxlen, sizeof(maxlen), "%u", r->maxlen);
+	for (size_t i = 0; i < n;) {
+		const char *run = it[i]->run;
+		size_t k = 0, skipped = 0;
+		if (!mark_of(r, run))
+			return false;
+		const char *multi = "MULTI";
+		if (redisAppendCommandArgv(r->c, 1, &multi, NULL) != REDIS_OK)
+			return false;
+		uint64_t mark = r->mark;
+		for (; i < n && k < BATCH && !strcmp(it[i]->run, run); i++) {
+			if (it[i]->seq <= mark) {
+				skipped++;
+				continue;
+			}
+			const char *x[] = {"XADD", r->stream, "MAXLEN", "~", maxlen, "*", "id",
+					   it[i]->id, "event", it[i]->json};
+			size_t xl[] = {4, strlen(r->stream), 6, 1, strlen(maxlen), 1, 2,
+				       strlen(it[i]->id), 5, it[i]->len};
+			if (redisAppendCommandArgv(r->c, 10, x, xl) != REDIS_OK)
+				return false;
+			mark = it[i]->seq;
+			k++;
+		}
+		snprintf(marks[calls], sizeof(marks[calls]), "%" PRIu64, mark);
+		const char *set[] = {"SET", run, marks[calls], "EX", "2592000"}, *exec = "EXEC";
+		if (redisAppendCommandArgv(r->c, 5, set, NULL) != REDIS_OK ||
+		    redisAppendCommandArgv(r->c, 1, &exec, NULL) != REDIS_OK)
+			return false;
+		r->mark = mark; /* as the server will have it once EXEC is answered */
+		if (skipped)
+			count(r, 0, skipped);
+		ks[calls++] = k;
+		if (calls == PIPELINE || i == n) {
+			if (!answers(r, ks, calls))
+				return false;
+			calls = 0;
 		}
 	}
 	return true;

@@ -9,8 +9,9 @@
  * are sent when it is back (one log line when it goes away, one when it is
  * back). Past the bound the oldest spooled events are dropped and counted.
  * Each event carries its run's key and sequence number; the server keeps the
- * highest number written per run, so a batch sent twice (its answer was lost
- * with the connection) is written once.
+ * highest number written per run (set in the same transaction as the
+ * events), so a batch sent twice (its answer was lost with the connection)
+ * or a run replayed again is written once.
  */
 #ifndef MG_REDIS_H
 #define MG_REDIS_H
