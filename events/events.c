@@ -196,8 +196,11 @@ int mg_ev_emit(struct mg_events *e)
 			e->failed = true;
 			rc = -EIO;
 		}
+		json_t *type = json_object_get(e->stack[0], "event_type");
+		json_t *mac = json_object_get(e->stack[0], "mac");
 		if (line)
-			e->sink(e->sink_user, e->run, e->seq, id, line, strlen(line));
+			e->sink(e->sink_user, e->run, e->seq, id, type ? json_string_value(type) : "",
+				mac ? json_string_value(mac) : "", line, strlen(line));
 		free(line);
 	} else if (json_dumpf(e->stack[0], e->f, flags) < 0 || fputc('\n', e->f) == EOF) {
 		e->failed = true;

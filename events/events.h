@@ -41,9 +41,10 @@ int mg_ev_emit(struct mg_events *e);
 /* A second destination for every event: it receives the line and its ids.
  * Events then carry "event_id": "SENSOR:RUN:SEQ", where RUN is the first
  * event's timestamp (so a replay gives the same ids); @run is
- * "mudguard:run:SENSOR:RUN" and @seq counts from 1. */
+ * "mudguard:run:SENSOR:RUN" and @seq counts from 1; @type is the event type,
+ * @mac the device's ("" if none). */
 typedef void (*mg_events_sink)(void *user, const char *run, uint64_t seq, const char *id,
-			       const char *json, size_t len);
+			       const char *type, const char *mac, const char *json, size_t len);
 void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink cb, void *user);
 
 /* Events written so far. */

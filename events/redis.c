@@ -21,6 +21,7 @@ struct item {
 	uint64_t seq;
 	size_t len;
 	char *run, *id, *json; /* in the same allocation */
+	char type[24], mac[18];
 };
 
 struct mg_redis {
@@ -61,8 +62,8 @@ __attribute__((format(printf, 2, 3))) static void say(struct mg_redis *r, const 
 	r->log(r->log_user, line);
 }
 
-static struct item *item_new(const char *run, uint64_t seq, const char *id, const char *json,
-			     size_t len)
+static struct item *item_new(const char *run, uint64_t seq, const char *id, const char *type,
+			     const char *mac, const char *json, size_t len)
 {
 	size_t lr = strlen(run) + 1, li = strlen(id) + 1;
 	struct item *it = malloc(sizeof(*it) + lr + li + len + 1);
@@ -77,6 +78,8 @@ static struct item *item_new(const char *run, uint64_t seq, const char *id, cons
 	memcpy(it->id, id, li);
 	memcpy(it->json, json, len);
 	it->json[len] = 0;
+	snprintf(it->type, sizeof(it->type), "%s", type);
+	snprintf(it->mac, sizeof(it->mac), "%s", mac);
 	return it;
 }
 
@@ -237,16 +240,16 @@ static bool mark_of(struct mg_redis *r, const char *run)
 	return true;
 }
 
-/* Reads the answers of the transactions in flight (@ks[i] XADDs each:
- * MULTI, each command queued, then EXEC's array). */
-static bool answers(struct mg_redis *r, const size_t *ks, size_t calls)
+/* Reads the answers of the transactions in flight (@ks[i] events and
+ * @cmds[i] commands each: MULTI, each command queued, then EXEC's array). */
+static bool answers(struct mg_redis *r, const size_t *ks, const size_t *cmds, size_t calls)
 {
 	for (size_t c = 0; c < calls; c++) {
-		for (size_t k = 0; k < ks[c] + 3; k++) {
+		for (size_t k = 0; k < cmds[c] + 2; k++) {
 			redisReply *rep;
 			if (redisGetReply(r->c, (void **)&rep) != REDIS_OK || !rep)
 				return false;
-			bool last = k == ks[c] + 2;
+			bool last = k == cmds[c] + 1;
 			bool ok = rep->type != REDIS_REPLY_ERROR && (!last || rep->type == REDIS_REPLY_ARRAY);
 			freeReplyObject(rep);
 			if (!ok)
@@ -257,6 +260,45 @@ static bool answers(struct mg_redis *r, const size_t *ks, size_t calls)
 	return true;
 }
 
+/* The device state an event updates, as commands queued in the transaction:
+ * returns how many, or -1. */
+static int state(struct mg_redis *r, const struct item *it)
+{
+	static const char *const kinds[] = {"device", "role", "identity", "mud_binding",
+					     "device_summary", "quarantine", "release"};
+	char key[64];
+	bool kept = false;
+	int n = 0;
+
+	if (!it->mac[0])
+		return 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]) && !kept; i++)
+		kept = !strcmp(it->type, kinds[i]);
+	if (!kept)
+		return 0;
+	snprintf(key, sizeof(key), "mudguard:device:%s", it->mac);
+	const char *sadd[] = {"SADD", "mudguard:devices", it->mac};
+	const char *hset[] = {"HSET", key, it->type, it->json, "last_event", it->id};
+	size_t hl[] = {4, strlen(key), strlen(it->type), it->len, 10, strlen(it->id)};
+	if (redisAppendCommandArgv(r->c, 3, sadd, NULL) != REDIS_OK ||
+	    redisAppendCommandArgv(r->c, 6, hset, hl) != REDIS_OK)
+		return -1;
+	n = 2;
+	bool q = !strcmp(it->type, "quarantine"), rel = !strcmp(it->type, "release");
+	if (q || rel) {
+		const char *reg[] = {q ? "HSET" : "HDEL", "mudguard:quarantines", it->mac, it->json};
+		size_t rl[] = {4, 20, strlen(it->mac), it->len};
+		const char *hist[] = {"XADD", "mudguard:quarantine:history", "*", "mac", it->mac,
+				      "event", it->json};
+		size_t xl[] = {4, 27, 1, 3, strlen(it->mac), 5, it->len};
+		if (redisAppendCommandArgv(r->c, q ? 4 : 3, reg, rl) != REDIS_OK ||
+		    redisAppendCommandArgv(r->c, 7, hist, xl) != REDIS_OK)
+			return -1;
+		n += 2;
+	}
+	return n;
+}
+
 /* Sends @n events, pipelined, in groups of one run's consecutive events; each
  * group is a transaction of XADDs and the run's new mark, all or nothing.
  * Events at or below the mark are already there (sent before a lost answer,
@@ -265,12 +307,12 @@ static bool answers(struct mg_redis *r, const size_t *ks, size_t calls)
 static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 {
 	char maxlen[24], marks[PIPELINE][24];
-	size_t calls = 0, ks[PIPELINE];
+	size_t calls = 0, ks[PIPELINE], cmds[PIPELINE];
 
 	snprintf(maxlen, sizeof(maxlen), "%u", r->maxlen);
 	for (size_t i = 0; i < n;) {
 		const char *run = it[i]->run;
-		size_t k = 0, skipped = 0;
+		size_t k = 0, skipped = 0, nc = 0;
 		if (!mark_of(r, run))
 			return false;
 		const char *multi = "MULTI";
@@ -288,6 +330,10 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 				       strlen(it[i]->id), 5, it[i]->len};
 			if (redisAppendCommandArgv(r->c, 10, x, xl) != REDIS_OK)
 				return false;
+			int extra = state(r, it[i]);
+			if (extra < 0)
+				return false;
+			nc += 1 + (size_t)extra;
 			mark = it[i]->seq;
 			k++;
 		}
@@ -299,9 +345,10 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 		r->mark = mark; /* as the server will have it once EXEC is answered */
 		if (skipped)
 			count(r, 0, skipped);
+		cmds[calls] = nc + 1; /* the SET of the mark */
 		ks[calls++] = k;
 		if (calls == PIPELINE || i == n) {
-			if (!answers(r, ks, calls))
+			if (!answers(r, ks, cmds, calls))
 				return false;
 			calls = 0;
 		}
@@ -309,7 +356,8 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 	return true;
 }
 
-/* ---- the spool: one event per line, "run<TAB>seq<TAB>id<TAB>json" ---- */
+/* ---- the spool: one event per line, run, seq, id, type, mac and the JSON,
+ * separated by tabs (compact JSON has none) ---- */
 
 static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 {
@@ -322,8 +370,8 @@ static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\t%" PRIu64 "\t%s\t%s\n", it[i]->run, it[i]->seq, it[i]->id,
-			it[i]->json);
+		fprintf(f, "%s\t%" PRIu64 "\t%s\t%s\t%s\t%s\n", it[i]->run, it[i]->seq, it[i]->id,
+			it[i]->type, it[i]->mac, it[i]->json);
 	fclose(f);
 	r->spool_n += n;
 	pthread_mutex_lock(&r->mu);
@@ -373,16 +421,19 @@ static bool spool_send(struct mg_redis *r)
 	}
 	ssize_t len;
 	while (ok && (len = getline(&line, &cap, f)) > 0) {
-		char *run = line, *t1 = strchr(run, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-		char *t3 = t2 ? strchr(t2 + 1, '\t') : NULL;
-		if (!t3)
+		char *fld[6] = {line}; /* run, seq, id, type, mac, json */
+		int k = 1;
+		for (char *p = line; k < 6 && (p = strchr(p, '\t')); k++) {
+			*p++ = 0;
+			fld[k] = p;
+		}
+		if (k < 6)
 			continue; /* a torn last line */
-		*t1 = *t2 = *t3 = 0;
-		char *json = t3 + 1;
+		char *run = fld[0], *type = fld[3], *mac = fld[4], *json = fld[5];
 		size_t jl = strlen(json);
 		if (jl && json[jl - 1] == '\n')
 			json[--jl] = 0;
-		struct item *it = item_new(run, strtoull(t1 + 1, NULL, 10), t2 + 1, json, jl);
+		struct item *it = item_new(run, strtoull(fld[1], NULL, 10), fld[2], type, mac, json, jl);
 		if (it)
 			batch[n++] = it;
 		if (n == BATCH * PIPELINE) {
@@ -525,9 +576,9 @@ int mg_redis_open(struct mg_redis **out, const struct mg_redis_cfg *cfg, char *e
 }
 
 void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char *id,
-		   const char *json, size_t len)
+		   const char *type, const char *mac, const char *json, size_t len)
 {
-	struct item *it = item_new(run, seq, id, json, len);
+	struct item *it = item_new(run, seq, id, type, mac, json, len);
 	pthread_mutex_lock(&r->mu);
 	if (!it || r->n == r->queue_max) {
 		r->st.queue_dropped++;

@@ -12,6 +12,12 @@
  * highest number written per run (set in the same transaction as the
  * events), so a batch sent twice (its answer was lost with the connection)
  * or a run replayed again is written once.
+ *
+ * Device state rides along in the same transactions: the set mudguard:devices,
+ * a hash mudguard:device:MAC with the latest event of each kind about it
+ * (device, role, identity, mud_binding, device_summary, quarantine, release),
+ * the registry mudguard:quarantines (MAC -> the quarantine event; a release
+ * removes it) and the stream mudguard:quarantine:history.
  */
 #ifndef MG_REDIS_H
 #define MG_REDIS_H
@@ -45,10 +51,10 @@ int mg_redis_open(struct mg_redis **out, const struct mg_redis_cfg *cfg, char *e
 		  size_t errlen);
 
 /* Queues one event (@run: its run's key, @seq: its number in the run, from 1;
- * @id: its event_id; @json: the line). Never blocks; a full queue drops the
- * event and counts it. */
+ * @id: its event_id; @type, @mac: its type and device, "" if none; @json: the
+ * line). Never blocks; a full queue drops the event and counts it. */
 void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char *id,
-		   const char *json, size_t len);
+		   const char *type, const char *mac, const char *json, size_t len);
 
 /* Sends what is queued and spooled, waiting at most @wait_ms for Redis, then
  * stops the writer; what could not be sent stays in the spool for the next

@@ -70,9 +70,9 @@ static void redis_log(void *user, const char *line)
 }
 
 static void redis_sink(void *user, const char *run, uint64_t seq, const char *id,
-		       const char *json, size_t len)
+		       const char *type, const char *mac, const char *json, size_t len)
 {
-	mg_redis_push(user, run, seq, id, json, len);
+	mg_redis_push(user, run, seq, id, type, mac, json, len);
 }
 
 static void report_config(const char *msg, void *user)

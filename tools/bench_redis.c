@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 				   "\"event_id\":\"bench:%u\"}",
 				   i % 1000000, i, 40000 + i % 20000, i);
 		snprintf(id, sizeof(id), "bench:%u", i);
-		mg_redis_push(r, "mudguard:run:bench", i, id, line, (size_t)len);
+		mg_redis_push(r, "mudguard:run:bench", i, id, "flow", "44:19:b6:10:00:95", line,
+			      (size_t)len);
 	}
 	mg_redis_close(r, 60000, &st);
 	double t = now_s() - t0;

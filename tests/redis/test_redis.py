@@ -96,6 +96,14 @@ class Journal(unittest.TestCase):
         ids = [json.loads(x)['event_id'] for x in lines]
         self.assertEqual(len(set(ids)), len(ids))
         self.assertTrue(ids[0].startswith('test:2025-01-01T12:00:00'))
+        # device state rides along: a hash per device with its latest events
+        macs = set(self.srv.cli('SMEMBERS', 'mudguard:devices').stdout.split())
+        self.assertEqual(macs, {json.loads(x)['mac'] for x in lines
+                                if json.loads(x)['event_type'] == 'device'})
+        h = self.srv.cli('HGET', 'mudguard:device:44:19:b6:10:00:95', 'identity').stdout.strip()
+        last_identity = [x for x in lines if json.loads(x)['event_type'] == 'identity' and
+                         json.loads(x)['mac'] == '44:19:b6:10:00:95'][-1]
+        self.assertEqual(h, last_identity)
         # the same replay again: same ids, written once
         again, p = self.replay(os.path.join(PCAPS, 'benign.pcap'))
         self.assertEqual(again, lines)
@@ -135,11 +143,19 @@ class Journal(unittest.TestCase):
             kept = f.read().splitlines()
         self.assertLessEqual(len(kept), 1000)
         # the newest are kept: the last event is the last line of the output
-        self.assertEqual(kept[-1].split('\t', 3)[3], lines[-1])
+        self.assertEqual(kept[-1].split('\t', 5)[5], lines[-1])
         # and sent at the next start
         self.srv.start()
         self.replay(os.path.join(PCAPS, 'benign.pcap'))
-        self.assertEqual(self.srv.events()[:len(kept)], [k.split('\t', 3)[3] for k in kept])
+        self.assertEqual(self.srv.events()[:len(kept)], [k.split('\t', 5)[5] for k in kept])
+
+    def test_quarantine_registry(self):
+        lines, p = self.replay(os.path.join(PCAPS, 'mirai.pcap'))
+        q = [x for x in lines if json.loads(x)['event_type'] == 'quarantine']
+        self.assertEqual(len(q), 1)
+        self.assertEqual(self.srv.cli('HGET', 'mudguard:quarantines', '44:19:b6:10:00:95')
+                         .stdout.strip(), q[0])
+        self.assertEqual(self.srv.cli('XLEN', 'mudguard:quarantine:history').stdout.strip(), '1')
 
     def test_auth(self):
         self.srv.stop()
