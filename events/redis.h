@@ -63,4 +63,29 @@ void mg_redis_close(struct mg_redis *r, unsigned wait_ms, struct mg_redis_stats 
 
 void mg_redis_stats(struct mg_redis *r, struct mg_redis_stats *st);
 
+/* ---- a plain client, for the analyst's tool ---- */
+
+struct mg_rclient;
+
+/* Connects to @url (AUTH and SELECT as in it). Returns 0 or -errno/-EINVAL
+ * with the reason in @err (never the password). */
+int mg_rclient_open(struct mg_rclient **out, const char *url, char *err, size_t errlen);
+void mg_rclient_close(struct mg_rclient *c);
+
+/* Each member of set @key. Returns the count or -EIO. */
+int mg_rclient_smembers(struct mg_rclient *c, const char *key,
+			void (*cb)(void *user, const char *member), void *user);
+/* Each field of hash @key. Returns the count or -EIO. */
+int mg_rclient_hgetall(struct mg_rclient *c, const char *key,
+		       void (*cb)(void *user, const char *field, const char *value), void *user);
+
+/* Stream entries from @start to @end (stream ids, "-" and "+" allowed), at
+ * most @count (0: all), newest first with @rev; @block_ms > 0 instead waits
+ * that long for entries after @start (XREAD). For each, @cb gets the entry's
+ * id and its "event" field; the last id is written to @last (>= 48 bytes). */
+int mg_rclient_entries(struct mg_rclient *c, const char *stream, const char *start,
+		       const char *end, unsigned count, int rev, unsigned block_ms,
+		       void (*cb)(void *user, const char *id, const char *event), void *user,
+		       char *last);
+
 #endif

@@ -15,6 +15,7 @@ import time
 import unittest
 
 MUDGUARD = os.environ['MUDGUARD']
+CTL = os.environ['MUDGUARDCTL']
 GEN = os.environ['MUDGUARD_GEN']
 PCAPS = os.environ['MG_PCAPS']
 
@@ -156,6 +157,36 @@ class Journal(unittest.TestCase):
         self.assertEqual(self.srv.cli('HGET', 'mudguard:quarantines', '44:19:b6:10:00:95')
                          .stdout.strip(), q[0])
         self.assertEqual(self.srv.cli('XLEN', 'mudguard:quarantine:history').stdout.strip(), '1')
+
+    def ctl(self, *args):
+        p = subprocess.run([CTL, '--redis', self.srv.url()] + list(args), capture_output=True,
+                           text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def test_mudguardctl(self):
+        lines, _ = self.replay(os.path.join(PCAPS, 'demo.pcap'))
+        cam = '44:19:b6:10:00:95'
+        table = self.ctl('devices').splitlines()
+        self.assertEqual(table[0].split()[:6], ['MAC', 'ADDRESSES', 'VENDOR', 'TYPE', 'STATE',
+                                                'LAST'])
+        row = [x for x in table if x.startswith(cam)][0].split()
+        self.assertEqual(row[1:5], ['192.168.1.10', 'Hikvision', 'camera', 'verdict'])
+        self.assertEqual(len(table) - 1, len({json.loads(x)['mac'] for x in lines
+                                               if json.loads(x)['event_type'] == 'device'}))
+        devices = [json.loads(x) for x in self.ctl('--json', 'devices').splitlines()]
+        self.assertEqual([d['state'] for d in devices if d['mac'] == cam], ['verdict'])
+        # events: filters, and --json gives the stored lines back
+        anomalies = [x for x in lines if json.loads(x)['event_type'] == 'anomaly']
+        self.assertEqual(self.ctl('--json', 'events', '--type', 'anomaly').splitlines(), anomalies)
+        self.assertEqual(self.ctl('--json', 'events', '--mac', cam, '--since',
+                                  '2025-01-01T12:05:00').splitlines(),
+                         [x for x in lines if json.loads(x).get('mac') == cam and
+                          json.loads(x)['timestamp'] >= '2025-01-01T12:05:00'])
+        self.assertIn('quarantine monitor: mirai_syn', self.ctl('device', cam))
+        self.assertIn('evidence dhcp.vendor_class = hikvision-ipc', self.ctl('device', cam))
+        q = self.ctl('quarantine', 'list').splitlines()
+        self.assertEqual([x.split()[:2] for x in q[1:]], [[cam, 'monitor']])
 
     def test_auth(self):
         self.srv.stop()
