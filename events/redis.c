@@ -539,6 +539,16 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+int mg_redis_url_check(const char *url, char *err, size_t errlen)
+{
+	struct mg_redis *r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	int rc = parse_url(r, url, err, errlen);
+	free(r);
+	return rc;
+}
+
 int mg_redis_open(struct mg_redis **out, const struct mg_redis_cfg *cfg, char *err,
 		  size_t errlen)
 {

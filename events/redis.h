@@ -50,6 +50,9 @@ struct mg_redis;
 int mg_redis_open(struct mg_redis **out, const struct mg_redis_cfg *cfg, char *err,
 		  size_t errlen);
 
+/* Checks @url as mg_redis_open would. Returns 0 or -EINVAL with the reason. */
+int mg_redis_url_check(const char *url, char *err, size_t errlen);
+
 /* Queues one event (@run: its run's key, @seq: its number in the run, from 1;
  * @id: its event_id; @type, @mac: its type and device, "" if none; @json: the
  * line). Never blocks; a full queue drops the event and counts it. */

@@ -358,6 +358,14 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (cfg.redis_url[0] && mg_redis_url_check(cfg.redis_url, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mudguard: config: redis.url: %s\n", err);
+		bad++;
+		if (!check) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
 	if (check) {
 		fprintf(stderr, "mudguard: configuration %s\n",
 			bad ? "has problems (see above)" : "is valid");

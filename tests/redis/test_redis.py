@@ -87,6 +87,8 @@ class Journal(unittest.TestCase):
         p = subprocess.run([MUDGUARD, '-c', self.conf, '-r', pcap, '--redis',
                             url or self.srv.url(), '-o', out] + list(extra),
                            capture_output=True, text=True, timeout=300)
+        if not os.path.exists(out):  # refused before any event
+            return [], p
         with open(out) as f:
             return f.read().splitlines(), p
 
@@ -203,6 +205,14 @@ class Journal(unittest.TestCase):
         _, p = self.replay(os.path.join(PCAPS, 'benign.pcap'), url='http://x')
         self.assertEqual(p.returncode, 2)
         self.assertIn('redis URL must start with redis://', p.stderr)
+        for url, why in (('redis://h:99999', 'bad port'), ('redis://h/x', 'bad database'),
+                         ('redis://', 'no host')):
+            with open(self.conf, 'a') as f:
+                f.write('url = %s\n' % url)
+            p = subprocess.run([MUDGUARD, '--check-config', '-c', self.conf],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 1)
+            self.assertIn('redis.url: redis URL: ' + why, p.stderr)
 
 
 if __name__ == '__main__':
