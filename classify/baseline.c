@@ -67,11 +67,6 @@ const char *mg_bl_set_name(enum mg_bl_set s)
 	return (unsigned)s < MG_BL__SETS ? set_names[s] : "?";
 }
 
-uint64_t mg_bl_floor(enum mg_bl_metric m)
-{
-	return (unsigned)m < MG_BL__METRICS ? metric_floor[m] : 0;
-}
-
 int mg_baselines_new(struct mg_baselines **out, const struct mg_bl_cfg *cfg)
 {
 	struct mg_baselines *t;

@@ -122,9 +122,8 @@ struct mg_bl_rate {
 bool mg_bl_add(struct mg_bl *b, const struct mg_baselines *t, enum mg_bl_metric m, uint64_t n,
 	       uint64_t now_us, struct mg_bl_rate *out);
 
-/* The learned high of @m per interval (0 if none), and the floor of @m. */
+/* The learned high of @m per interval (0 if none). */
 uint64_t mg_bl_high(const struct mg_bl *b, enum mg_bl_metric m);
-uint64_t mg_bl_floor(enum mg_bl_metric m);
 
 /* Keeps the current interval out of learning (it held a finding, or the
  * device is quarantined). */

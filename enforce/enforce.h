@@ -100,7 +100,13 @@ size_t mg_enf_count(const struct mg_enf *e);
 bool mg_enf_circuit_open(const struct mg_enf *e);
 
 /* What happened outside a call: an expiry, a reconciliation, a restore. */
-enum mg_enf_note { MG_ENF_EXPIRED, MG_ENF_RESTORED, MG_ENF_ADOPTED, MG_ENF_TABLE_RESTORED };
+enum mg_enf_note {
+	MG_ENF_EXPIRED,
+	MG_ENF_RESTORED,
+	MG_ENF_ADOPTED,
+	MG_ENF_TABLE_RESTORED,
+	MG_ENF_ERROR, /* the backend failed (setting up, checking): @detail says why */
+};
 typedef void (*mg_enf_note_cb)(void *user, enum mg_enf_note what, const uint8_t *mac,
 			       const char *detail);
 

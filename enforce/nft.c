@@ -238,11 +238,6 @@ static struct nlmsghdr *hdr(struct mg_nft *n, size_t need, uint16_t type, uint16
 	return nftnl_nlmsg_build_hdr((char *)h, type, n->family, flags | NLM_F_ACK, n->seq);
 }
 
-size_t mg_nft_pending(const struct mg_nft *n)
-{
-	return n->nreq;
-}
-
 /* A comment as nft stores it: type 0, length, the string with its NUL. */
 static uint32_t comment_udata(uint8_t *buf, const char *s)
 {

@@ -92,9 +92,6 @@ int mg_nft_add_addr(struct mg_nft *n, const struct mg_addr *a, uint64_t timeout_
 int mg_nft_del_mac(struct mg_nft *n, const uint8_t mac[6]);
 int mg_nft_del_addr(struct mg_nft *n, const struct mg_addr *a);
 
-/* Requests queued and not yet committed. */
-size_t mg_nft_pending(const struct mg_nft *n);
-
 /* Sends the queued requests as one transaction and reads every answer.
  * Returns 0, or the first failure's -errno with "request N (what): reason" in
  * @err; the kernel then applied none of them. mg_nft_error tells each

@@ -162,7 +162,6 @@ static void disconnect(struct mg_redis *r, const char *reason)
 		say(r, "Redis unreachable at %s (%s): spooling events to %s, will keep trying",
 		    r->where, why, r->spool);
 	r->was_down = true;
-	r->st.up = 0;
 	r->next_try = time(NULL) + 1;
 }
 
@@ -205,7 +204,6 @@ static bool connect_redis(struct mg_redis *r)
 		return false;
 	}
 	r->mark_valid = false; /* read the marks again: the server may have lost some */
-	r->st.up = 1;
 	if (r->was_down)
 		say(r, "Redis back at %s: sending %" PRIu64 " spooled events", r->where, r->spool_n);
 	r->was_down = false;
@@ -601,13 +599,6 @@ void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char
 	r->st.queued++;
 	if (r->n == 1 || r->n % BATCH == 0)
 		pthread_cond_signal(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-}
-
-void mg_redis_stats(struct mg_redis *r, struct mg_redis_stats *st)
-{
-	pthread_mutex_lock(&r->mu);
-	*st = r->st;
 	pthread_mutex_unlock(&r->mu);
 }
 

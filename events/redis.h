@@ -38,8 +38,8 @@ struct mg_redis_cfg {
 };
 
 struct mg_redis_stats {
-	uint64_t queued, sent, spooled, spool_dropped, queue_dropped, duplicates;
-	int up;
+	uint64_t queued, sent, spooled, spool_dropped, queue_dropped;
+	uint64_t duplicates; /* skipped: the run's mark said they were there */
 };
 
 struct mg_redis;
@@ -63,8 +63,6 @@ void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char
  * stops the writer; what could not be sent stays in the spool for the next
  * start. */
 void mg_redis_close(struct mg_redis *r, unsigned wait_ms, struct mg_redis_stats *st);
-
-void mg_redis_stats(struct mg_redis *r, struct mg_redis_stats *st);
 
 /* ---- a plain client, for the analyst's tool ---- */
 

@@ -425,7 +425,7 @@ int main(int argc, char **argv)
 				rc = EXIT_INPUT;
 	}
 	mg_sensor_finish(s, summary ? stderr : NULL);
-	if (mg_sensor_save_baselines(s, err, sizeof(err)) < 0) {
+	if (mg_sensor_save_state(s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard: state not saved: %s\n", err);
 		rc = 1;
 	}
@@ -435,10 +435,12 @@ int main(int argc, char **argv)
 		mg_redis_close(redis, 5000, &st);
 		if (st.spooled || st.spool_dropped || st.queue_dropped)
 			fprintf(stderr, "mudguard: redis: %llu events sent, %llu spooled, %llu dropped "
-					"from the spool, %llu dropped from a full queue\n",
+					"from the spool, %llu dropped from a full queue, %llu already "
+					"there\n",
 				(unsigned long long)st.sent, (unsigned long long)st.spooled,
 				(unsigned long long)st.spool_dropped,
-				(unsigned long long)st.queue_dropped);
+				(unsigned long long)st.queue_dropped,
+				(unsigned long long)st.duplicates);
 	}
 	if (mg_events_close(ev) < 0) {
 		fprintf(stderr, "mudguard: %s: write error\n", cfg.events);

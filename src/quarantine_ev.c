@@ -61,7 +61,8 @@ void mg_qev_circuit(struct mg_events *ev, uint64_t ts_us, const struct mg_enf *e
 void mg_qev_note(struct mg_events *ev, uint64_t ts_us, const struct mg_enf *e,
 		 enum mg_enf_note what, const uint8_t *mac, const char *detail)
 {
-	static const char *const names[] = {"ttl_expired", "restored", "adopted", "table_restored"};
+	static const char *const names[] = {"ttl_expired", "restored", "adopted", "table_restored",
+					    "error"};
 	if (what == MG_ENF_EXPIRED) { /* an expiry is a release */
 		struct mg_enf_result r = {.outcome = MG_ENF_APPLIED};
 		if (mg_enf_backend_name(e)[0] != 'n')

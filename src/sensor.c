@@ -91,6 +91,7 @@ struct mg_sensor {
 	char state_err[256];
 	bool enf_started;
 	uint64_t enf_next_us;
+	char enf_err[320]; /* the last failure reported */
 	uint64_t enf_outcomes[MG_ENF_NOT_FOUND + 1];
 	/* a quarantine verdict in the anomaly event being written */
 	struct mg_device *verdict_dev;
@@ -469,26 +470,30 @@ static void enforce_verdict(struct mg_sensor *s, struct mg_device *d, const char
 		mg_qev_circuit(s->ev, s->now_us, s->enf, &r, ds.active);
 }
 
-/* Once a second: expiries, and the table still there. */
+/* Once a second: set up (until that works), expiries, the table still there.
+ * A failure is an event when it is new, not every second. */
 static void enforce_tick(struct mg_sensor *s)
 {
-	char err[320];
+	char err[320] = "";
+	int rc = 0;
 
-	if (!s->enf)
-		return;
-	if (!s->enf_started) {
-		s->enf_started = true;
-		if (mg_enf_start(s->enf, s->now_us, enf_note, s, err, sizeof(err)) < 0) {
-			enf_note(s, MG_ENF_TABLE_RESTORED, NULL, err); /* reported; keeps trying */
-			s->enf_started = false;
-		}
-	}
-	if (s->now_us < s->enf_next_us)
+	if (!s->enf || s->now_us < s->enf_next_us)
 		return;
 	s->enf_next_us = s->now_us + 1000000u;
-	mg_enf_expire(s->enf, s->now_us, enf_note, s);
-	if (mg_enf_check(s->enf, s->now_us, enf_note, s, err, sizeof(err)) < 0)
-		enf_note(s, MG_ENF_TABLE_RESTORED, NULL, err);
+	if (!s->enf_started) {
+		rc = mg_enf_start(s->enf, s->now_us, enf_note, s, err, sizeof(err));
+		s->enf_started = rc == 0;
+	}
+	if (s->enf_started) {
+		mg_enf_expire(s->enf, s->now_us, enf_note, s);
+		rc = mg_enf_check(s->enf, s->now_us, enf_note, s, err, sizeof(err));
+	}
+	if (rc >= 0) {
+		s->enf_err[0] = 0;
+	} else if (strcmp(err, s->enf_err)) {
+		snprintf(s->enf_err, sizeof(s->enf_err), "%s", err);
+		enf_note(s, MG_ENF_ERROR, NULL, err);
+	}
 }
 
 /* ---- anomalies ---- */
@@ -980,12 +985,13 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 }
 
 /* Everything behavioural about packet @p of flow @f (@dir: its direction in
- * the flow; @created: its first packet), sent by @src. */
+ * the flow; @created: its first packet), sent by @src (@src_local: from an
+ * address in the local networks). */
 static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, const struct mg_pkt *p,
-			   const struct mg_flow *f, int dir, bool created)
+			   bool src_local, const struct mg_flow *f, int dir, bool created)
 {
 	/* a router's MAC carries the Internet's traffic: not its own */
-	if (!s->cfg.anomaly_enabled || !DX(src) || !mg_devtab_is_local(s->devs, &p->src))
+	if (!s->cfg.anomaly_enabled || !DX(src) || !src_local)
 		return;
 	if (held(s, src)) {
 		/* a quarantined device with a new address: that one too */
@@ -1813,8 +1819,9 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 		s->non_ip++;
 		goto out;
 	}
+	bool src_local = src && !mg_addr_is_group(&p.src) && mg_devtab_is_local(s->devs, &p.src);
 	if (src && !mg_addr_is_group(&p.src)) {
-		if (mg_devtab_is_local(s->devs, &p.src))
+		if (src_local)
 			mg_device_add_addr(src, &p.src, MG_ASRC_TRAFFIC, s->now_us);
 		else
 			mg_device_note_remote_src(s->devs, src, &p.src);
@@ -1847,7 +1854,7 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 			mud_flow(s, f, &p, cli, srv);
 	}
 	if (src)
-		anomaly_packet(s, src, &p, f, dir, created);
+		anomaly_packet(s, src, &p, src_local, f, dir, created);
 	if (f->dpi_state == MG_DPI_PENDING && !p.frag_off) {
 		int rc = mg_dpi_feed(s->dpi, &f->dpi, p.l3, p.l3_len, p.ts_us, &f->app_master,
 				     &f->app_proto);
@@ -1924,7 +1931,7 @@ int mg_sensor_reset(struct mg_sensor *s)
 	return rc < 0 ? rc : make_tables(s);
 }
 
-int mg_sensor_save_baselines(struct mg_sensor *s, char *err, size_t errlen)
+int mg_sensor_save_state(struct mg_sensor *s, char *err, size_t errlen)
 {
 	int rc = 0;
 

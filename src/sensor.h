@@ -68,9 +68,9 @@ void mg_sensor_on_flow(struct mg_sensor *s, mg_sensor_flow_cb cb, void *user);
 int mg_sensor_reset(struct mg_sensor *s);
 
 /* After mg_sensor_finish: a training run (--learn) ends every device's
- * learning and writes the baselines; the state file is saved. Returns 0 or
- * -errno with the reason in @err. */
-int mg_sensor_save_baselines(struct mg_sensor *s, char *err, size_t errlen);
+ * learning and writes the baselines; the baselines' state file and the
+ * enforcer's are saved. Returns 0 or -errno with the reason in @err. */
+int mg_sensor_save_state(struct mg_sensor *s, char *err, size_t errlen);
 
 /* Puts @a (one of the sensor host's own addresses) on the never-quarantine list. */
 void mg_sensor_protect(struct mg_sensor *s, const struct mg_addr *a);
