@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@ struct mg_source {
 	pcap_t *pcap;
 	enum mg_link link;
 	bool live, truncated;
+	int fd, timeout_ms; /* live: waited on with poll(), not in libpcap */
 	uint64_t packets;
 	/* widening of libpcap's 32-bit counters */
 	uint32_t last_recv, last_drop, last_ifdrop;
@@ -146,6 +148,14 @@ int mg_source_open_live(struct mg_source **out, const struct mg_live_opts *o,
 				 pcap_geterr(s->pcap));
 		goto out;
 	}
+	/* Non-blocking, and we poll the descriptor ourselves: with TPACKET_V3,
+	 * libpcap 1.10 may wait far past the timeout on an idle link, and a live
+	 * loop has other work (commands, ticks) that cannot wait. */
+	s->timeout_ms = (int)o->timeout_ms;
+	if (pcap_setnonblock(s->pcap, 1, ebuf) < 0 || (s->fd = pcap_get_selectable_fd(s->pcap)) < 0) {
+		snprintf(err, errlen, "%s: cannot poll the capture: %s", o->iface, ebuf);
+		goto out;
+	}
 	rc = finish_open(s, o->filter, err, errlen);
 out:
 	if (rc < 0) {
@@ -163,6 +173,11 @@ int mg_source_next(struct mg_source *s, const uint8_t **data, uint32_t *caplen,
 	const u_char *d;
 	int rc = pcap_next_ex(s->pcap, &h, &d);
 
+	if (rc == 0 && s->live) { /* nothing ready: wait at most the timeout */
+		struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+		if (poll(&pfd, 1, s->timeout_ms) > 0)
+			rc = pcap_next_ex(s->pcap, &h, &d);
+	}
 	if (rc == 1) {
 		s->packets++;
 		*data = d;

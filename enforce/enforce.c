@@ -25,14 +25,21 @@ struct offender {
 	uint32_t offenses;
 };
 
+struct pin { /* an analyst's "never quarantine this device" */
+	uint8_t mac[6];
+	char note[160]; /* who and why */
+};
+
 struct mg_enf {
 	struct mg_enf_cfg cfg;
 	char state_file[1024];
-	struct mg_nft *nft; /* NULL unless nft backend in enforce mode */
+	struct mg_nft *nft; /* NULL unless nft backend in enforce mode, or approved */
 	struct quarantine *q;
 	size_t nq, capq;
 	struct offender *off;
 	size_t noff, capoff;
+	struct pin *pins;
+	size_t npins, cappins;
 	uint8_t never_mac[LIST_MAX][6];
 	size_t n_never_mac;
 	struct mg_nft_prefix never[LIST_MAX], dns[LIST_MAX], allow[LIST_MAX];
@@ -148,6 +155,11 @@ static bool protected(const struct mg_enf *e, const uint8_t mac[6], const struct
 		      unsigned n, char *why, size_t len)
 {
 	char s[64];
+	for (size_t i = 0; i < e->npins; i++)
+		if (!memcmp(e->pins[i].mac, mac, 6)) {
+			snprintf(why, len, "pinned (never quarantine): %s", e->pins[i].note);
+			return true;
+		}
 	for (size_t i = 0; i < e->n_never_mac; i++)
 		if (!memcmp(e->never_mac[i], mac, 6)) {
 			snprintf(why, len, "never-quarantine list: %s", mg_mac_str(mac, s, sizeof(s)));
@@ -250,7 +262,8 @@ static int setup(struct mg_enf *e, char *err, size_t errlen)
 }
 
 /* ---- the state file: "q MAC EXPIRES_US ADDR,... REASON" (a quarantine),
- * "o MAC OFFENSES" (a device's count), "r US" (when a recent one began) ---- */
+ * "o MAC OFFENSES" (a device's count), "r US" (when a recent one began),
+ * "p MAC NOTE" (a pin) ---- */
 
 static int load_state(struct mg_enf *e, char *err, size_t errlen)
 {
@@ -274,6 +287,11 @@ static int load_state(struct mg_enf *e, char *err, size_t errlen)
 		if (sscanf(line, "r %" SCNu64, &v) == 1) { /* a recent quarantine's time */
 			if (e->nrecent < sizeof(e->recent) / sizeof(e->recent[0]))
 				e->recent[e->nrecent++] = v;
+			continue;
+		}
+		if (sscanf(line, "p %31s %n", mac_s, &off) == 1 && off > 0 &&
+		    mg_mac_parse(mac_s, mac) == 0) {
+			mg_enf_pin(e, mac, line + off);
 			continue;
 		}
 		if (sscanf(line, "o %31s %" SCNu64, mac_s, &v) == 2 && mg_mac_parse(mac_s, mac) == 0) {
@@ -320,6 +338,8 @@ int mg_enf_save(struct mg_enf *e, char *err, size_t errlen)
 	fprintf(f, "mudguard-quarantine 1\n");
 	for (size_t i = 0; i < e->noff; i++)
 		fprintf(f, "o %s %u\n", mg_mac_str(e->off[i].mac, m, sizeof(m)), e->off[i].offenses);
+	for (size_t i = 0; i < e->npins; i++)
+		fprintf(f, "p %s %s\n", mg_mac_str(e->pins[i].mac, m, sizeof(m)), e->pins[i].note);
 	for (unsigned i = 0; i < e->nrecent; i++) /* the circuit breaker's memory */
 		fprintf(f, "r %" PRIu64 "\n", e->recent[i]);
 	for (size_t i = 0; i < e->nq; i++) {
@@ -394,15 +414,38 @@ void mg_enf_free(struct mg_enf *e)
 	mg_nft_close(e->nft);
 	free(e->q);
 	free(e->off);
+	free(e->pins);
 	free(e);
 }
 
-/* How the outcome of an action reads in this mode and backend. */
-static enum mg_enf_outcome acting(const struct mg_enf *e)
+/* How the outcome of an action reads in this mode and backend (@permitted:
+ * an analyst said so, which monitor mode obeys). */
+static enum mg_enf_outcome acting(const struct mg_enf *e, bool permitted)
 {
-	if (e->cfg.mode != MG_ENF_ENFORCE)
+	if (e->cfg.mode != MG_ENF_ENFORCE && !permitted)
 		return MG_ENF_MONITORED;
-	return e->nft ? MG_ENF_APPLIED : MG_ENF_DRY_RUN;
+	return e->cfg.backend == MG_ENF_NFT ? MG_ENF_APPLIED : MG_ENF_DRY_RUN;
+}
+
+/* Monitor mode with the nft backend leaves netlink closed and the kernel
+ * untouched until an analyst's approval acts: then the table is set up (and
+ * reconciled) as enforce mode would have at start. */
+static int need_nft(struct mg_enf *e, uint64_t now_us, char *err, size_t errlen)
+{
+	int rc;
+	if (e->cfg.backend != MG_ENF_NFT || e->nft)
+		return 0;
+	if ((rc = mg_nft_open(&e->nft, &e->cfg.nft, err, errlen)) < 0)
+		return rc;
+	if ((rc = mg_nft_table_state(e->nft, err, errlen)) < 0 || (rc = setup(e, err, errlen)) < 0 ||
+	    (rc = mg_enf_reconcile(e, now_us, NULL, NULL, err, errlen)) < 0) {
+		if (rc == -EPERM)
+			snprintf(err, errlen, "nftables: needs CAP_NET_ADMIN");
+		mg_nft_close(e->nft);
+		e->nft = NULL;
+		return rc;
+	}
+	return 0;
 }
 
 /* Trips when one more quarantine would break a limit. */
@@ -426,9 +469,9 @@ static bool breaker(struct mg_enf *e, uint64_t now_us, size_t known, char *why, 
 	return false;
 }
 
-int mg_enf_quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_addr *addrs,
+static int quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_addr *addrs,
 		      unsigned n, const char *reason, const char *ref, uint64_t now_us,
-		      size_t known, struct mg_enf_result *r)
+		      size_t known, bool permitted, struct mg_enf_result *r)
 {
 	char err[256];
 	memset(r, 0, sizeof(*r));
@@ -445,12 +488,12 @@ int mg_enf_quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_ad
 		r->outcome = MG_ENF_SUPPRESSED;
 		return 0;
 	}
-	if (e->circuit_open) {
+	if (e->circuit_open && !permitted) {
 		r->outcome = MG_ENF_SUPPRESSED;
 		snprintf(r->why, sizeof(r->why), "circuit breaker open: mudguard has stopped acting");
 		return 0;
 	}
-	if (breaker(e, now_us, known, r->why, sizeof(r->why))) {
+	if (!permitted && breaker(e, now_us, known, r->why, sizeof(r->why))) {
 		e->circuit_open = r->circuit_opened = true;
 		r->outcome = MG_ENF_SUPPRESSED;
 		return 0;
@@ -466,9 +509,14 @@ int mg_enf_quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_ad
 	r->ttl_s = (uint32_t)ttl;
 	r->expires_us = now_us + ttl * 1000000u;
 	r->offenses = o->offenses + 1;
-	r->outcome = acting(e);
+	r->outcome = acting(e, permitted);
 	if (r->outcome == MG_ENF_MONITORED)
 		return 0; /* monitor mode: nothing is held either */
+	if (need_nft(e, now_us, err, sizeof(err)) < 0) {
+		r->outcome = MG_ENF_FAILED;
+		snprintf(r->why, sizeof(r->why), "%s", err);
+		return 0;
+	}
 	struct quarantine *q = add_q(e);
 	if (!q)
 		return -ENOMEM;
@@ -493,6 +541,53 @@ int mg_enf_quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_ad
 	return 0;
 }
 
+int mg_enf_quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_addr *addrs,
+		      unsigned n, const char *reason, const char *ref, uint64_t now_us,
+		      size_t known, struct mg_enf_result *r)
+{
+	return quarantine(e, mac, addrs, n, reason, ref, now_us, known, false, r);
+}
+
+int mg_enf_approve(struct mg_enf *e, const uint8_t mac[6], const struct mg_addr *addrs,
+		   unsigned n, const char *reason, const char *ref, uint64_t now_us,
+		   struct mg_enf_result *r)
+{
+	return quarantine(e, mac, addrs, n, reason, ref, now_us, 0, true, r);
+}
+
+int mg_enf_pin(struct mg_enf *e, const uint8_t mac[6], const char *note)
+{
+	for (size_t i = 0; i < e->npins; i++)
+		if (!memcmp(e->pins[i].mac, mac, 6)) {
+			snprintf(e->pins[i].note, sizeof(e->pins[i].note), "%s", note);
+			return 0;
+		}
+	if (reserve((void **)&e->pins, &e->cappins, e->npins, sizeof(*e->pins)) < 0)
+		return -ENOMEM;
+	struct pin *p = &e->pins[e->npins++];
+	memcpy(p->mac, mac, 6);
+	snprintf(p->note, sizeof(p->note), "%s", note);
+	return 1;
+}
+
+int mg_enf_unpin(struct mg_enf *e, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < e->npins; i++)
+		if (!memcmp(e->pins[i].mac, mac, 6)) {
+			e->pins[i] = e->pins[--e->npins];
+			return 1;
+		}
+	return 0;
+}
+
+bool mg_enf_pinned(const struct mg_enf *e, const uint8_t mac[6])
+{
+	for (size_t i = 0; i < e->npins; i++)
+		if (!memcmp(e->pins[i].mac, mac, 6))
+			return true;
+	return false;
+}
+
 int mg_enf_release(struct mg_enf *e, const uint8_t mac[6], const char *reason, uint64_t now_us,
 		   struct mg_enf_result *r)
 {
@@ -507,7 +602,12 @@ int mg_enf_release(struct mg_enf *e, const uint8_t mac[6], const char *reason, u
 	}
 	r->naddrs = q->naddrs;
 	memcpy(r->addrs, q->addrs, q->naddrs * sizeof(q->addrs[0]));
-	r->outcome = acting(e);
+	r->outcome = acting(e, true); /* lifting what is held needs no permission */
+	if (need_nft(e, now_us, err, sizeof(err)) < 0) {
+		r->outcome = MG_ENF_FAILED;
+		snprintf(r->why, sizeof(r->why), "%s", err);
+		return 0;
+	}
 	if (e->nft) {
 		int rc = queue(e, q, false, now_us);
 		if (rc == 0)

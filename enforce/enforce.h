@@ -81,7 +81,23 @@ int mg_enf_quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_ad
 		      unsigned n, const char *reason, const char *ref, uint64_t now_us,
 		      size_t known, struct mg_enf_result *r);
 
-/* Releases @mac. */
+/* The same at an analyst's word (approving a monitor-mode verdict): it acts
+ * in monitor mode too, opening netlink and setting the table up if that was
+ * not done yet, and the circuit breaker does not hold it back (the never list
+ * and pins do). */
+int mg_enf_approve(struct mg_enf *e, const uint8_t mac[6], const struct mg_addr *addrs,
+		   unsigned n, const char *reason, const char *ref, uint64_t now_us,
+		   struct mg_enf_result *r);
+
+/* Pins @mac: never quarantined (@note: who and why, kept in the state file).
+ * Returns 1 if newly pinned, 0 if it was (the note is replaced), -ENOMEM.
+ * The caller releases a quarantine in force. */
+int mg_enf_pin(struct mg_enf *e, const uint8_t mac[6], const char *note);
+/* Returns 1 if @mac was pinned and no longer is, 0 if it was not. */
+int mg_enf_unpin(struct mg_enf *e, const uint8_t mac[6]);
+bool mg_enf_pinned(const struct mg_enf *e, const uint8_t mac[6]);
+
+/* Releases @mac (what is held is lifted in monitor mode too). */
 int mg_enf_release(struct mg_enf *e, const uint8_t mac[6], const char *reason, uint64_t now_us,
 		   struct mg_enf_result *r);
 

@@ -219,7 +219,40 @@ void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink 
 	e->sink_user = user;
 }
 
+void mg_events_flush(struct mg_events *e)
+{
+	if (fflush(e->f) == EOF)
+		e->failed = true;
+}
+
 uint64_t mg_events_count(const struct mg_events *e)
 {
 	return e->count;
+}
+
+int mg_ev_field(const char *json, const char *key, char *buf, size_t len)
+{
+	json_t *o = json_loads(json, JSON_DECODE_ANY, NULL), *v = o ? json_object_get(o, key) : NULL;
+	int rc = 0;
+	size_t used = 0;
+
+	buf[0] = 0;
+	if (json_is_string(v)) {
+		snprintf(buf, len, "%s", json_string_value(v));
+	} else if (json_is_integer(v)) {
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+		{
+			if (json_is_string(x) && used < len)
+				used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+							 json_string_value(x));
+		}
+	} else {
+		rc = -ENOENT;
+	}
+	json_decref(o);
+	return rc;
 }

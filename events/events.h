@@ -47,6 +47,15 @@ typedef void (*mg_events_sink)(void *user, const char *run, uint64_t seq, const 
 			       const char *type, const char *mac, const char *json, size_t len);
 void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink cb, void *user);
 
+/* Reads top-level @key of the JSON object @json (an event read back) into
+ * @buf: a string as it is, an integer in decimal, an array of strings joined
+ * by commas. Returns 0, or -ENOENT (no such key, or not JSON). */
+int mg_ev_field(const char *json, const char *key, char *buf, size_t len);
+
+/* Hands what is buffered to the file (a live role does once a second, so
+ * that a reader following the file is never far behind). */
+void mg_events_flush(struct mg_events *e);
+
 /* Events written so far. */
 uint64_t mg_events_count(const struct mg_events *e);
 

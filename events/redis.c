@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,8 +15,11 @@
 
 #include <hiredis/hiredis.h>
 
+#include "tls.h"
+
 #define BATCH 256    /* events per script call */
 #define PIPELINE 16  /* script calls in flight */
+#define WRITER_ROUND_NS 20000000 /* an event waits at most this long for the writer */
 
 struct item {
 	uint64_t seq;
@@ -27,6 +31,8 @@ struct item {
 struct mg_redis {
 	char host[256], user[128], pass[256], stream[128], spool[1024], where[300];
 	int port, db;
+	bool tls;		       /* rediss:// */
+	char ca[512], cert[512], key[512]; /* ?ca=&cert=&key= */
 	uint32_t maxlen, spool_max, queue_max;
 	void (*log)(void *, const char *);
 	void *log_user;
@@ -85,15 +91,57 @@ static struct item *item_new(const char *run, uint64_t seq, const char *id, cons
 
 /* ---- the URL ---- */
 
-static int parse_url(struct mg_redis *r, const char *url, char *err, size_t errlen)
+/* The query's options: ca, cert, key (file paths for TLS). */
+static int parse_query(struct mg_redis *r, const char *q, char *err, size_t errlen)
 {
-	const char *p = url;
-	if (strncmp(p, "redis://", 8)) {
-		snprintf(err, errlen, "redis URL must start with redis://");
+	while (*q) {
+		size_t n = strcspn(q, "&"), k = strcspn(q, "=&");
+		char *dst = NULL;
+		size_t cap = 0;
+		if (k == 2 && !strncmp(q, "ca", 2))
+			dst = r->ca, cap = sizeof(r->ca);
+		else if (k == 4 && !strncmp(q, "cert", 4))
+			dst = r->cert, cap = sizeof(r->cert);
+		else if (k == 3 && !strncmp(q, "key", 3))
+			dst = r->key, cap = sizeof(r->key);
+		if (!dst || k == n || n - k - 1 >= cap) {
+			snprintf(err, errlen, "redis URL: unknown or bad option \"%.*s\" (ca, cert, key)",
+				 (int)(n < 64 ? n : 64), q);
+			return -EINVAL;
+		}
+		memcpy(dst, q + k + 1, n - k - 1);
+		dst[n - k - 1] = 0;
+		q += n + (q[n] == '&');
+	}
+	if (!r->tls && (r->ca[0] || r->cert[0] || r->key[0])) {
+		snprintf(err, errlen, "redis URL: ca, cert and key are for rediss:// (TLS)");
 		return -EINVAL;
 	}
-	p += 8;
+	return 0;
+}
+
+static int parse_url(struct mg_redis *r, const char *url, char *err, size_t errlen)
+{
+	char path[64];
+	const char *p = url;
+	if (!strncmp(p, "rediss://", 9)) {
+		r->tls = true;
+		p += 9;
+	} else if (!strncmp(p, "redis://", 8)) {
+		p += 8;
+	} else {
+		snprintf(err, errlen, "redis URL must start with redis:// or rediss:// (TLS)");
+		return -EINVAL;
+	}
+	const char *query = strchr(p, '?');
+	if (query) { /* the options; the rest is parsed up to them */
+		int rc = parse_query(r, query + 1, err, errlen);
+		if (rc < 0)
+			return rc;
+	}
 	const char *at = strchr(p, '@');
+	if (at && query && at > query)
+		at = NULL; /* an @ in the options */
 	if (at) { /* [user]:password@ */
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		size_t ul = colon ? (size_t)(colon - p) : 0;
@@ -109,7 +157,7 @@ static int parse_url(struct mg_redis *r, const char *url, char *err, size_t errl
 		r->pass[pl] = 0;
 		p = at + 1;
 	}
-	size_t hl = strcspn(p, ":/");
+	size_t hl = strcspn(p, ":/?");
 	if (!hl || hl >= sizeof(r->host)) {
 		snprintf(err, errlen, "redis URL: no host");
 		return -EINVAL;
@@ -128,19 +176,26 @@ static int parse_url(struct mg_redis *r, const char *url, char *err, size_t errl
 		r->port = (int)port;
 		p = end;
 	}
-	if (*p == '/' && p[1]) {
+	size_t pl = strcspn(p, "?");
+	if (pl >= sizeof(path)) {
+		snprintf(err, errlen, "redis URL: unexpected \"%.*s\"", (int)(pl < 64 ? pl : 64), p);
+		return -EINVAL;
+	}
+	memcpy(path, p, pl);
+	path[pl] = 0;
+	if (path[0] == '/' && path[1]) {
 		char *end;
-		long db = strtol(p + 1, &end, 10);
+		long db = strtol(path + 1, &end, 10);
 		if (*end || db < 0 || db > 65535) {
 			snprintf(err, errlen, "redis URL: bad database number");
 			return -EINVAL;
 		}
 		r->db = (int)db;
-	} else if (*p && strcmp(p, "/")) {
-		snprintf(err, errlen, "redis URL: unexpected \"%s\"", p);
+	} else if (path[0] && strcmp(path, "/")) {
+		snprintf(err, errlen, "redis URL: unexpected \"%s\"", path);
 		return -EINVAL;
 	}
-	snprintf(r->where, sizeof(r->where), "%s:%d", r->host, r->port);
+	snprintf(r->where, sizeof(r->where), "%s:%d%s", r->host, r->port, r->tls ? " (TLS)" : "");
 	return 0;
 }
 
@@ -158,9 +213,12 @@ static void disconnect(struct mg_redis *r, const char *reason)
 	if (r->c)
 		redisFree(r->c);
 	r->c = NULL;
-	if (!r->was_down)
+	if (!r->was_down && r->spool[0])
 		say(r, "Redis unreachable at %s (%s): spooling events to %s, will keep trying",
 		    r->where, why, r->spool);
+	else if (!r->was_down)
+		say(r, "Redis unreachable at %s (%s): commands and verdicts wait, will keep trying",
+		    r->where, why);
 	r->was_down = true;
 	r->next_try = time(NULL) + 1;
 }
@@ -182,7 +240,18 @@ static bool connect_redis(struct mg_redis *r)
 		return true;
 	if (time(NULL) < r->next_try)
 		return false;
-	r->c = redisConnectWithTimeout(r->host, r->port, tv);
+	if (r->tls) {
+		char why[300];
+		struct mg_tls_cfg tc = {r->ca, r->cert, r->key};
+		int fd = mg_tls_connect(r->host, r->port, &tc, 2000, why, sizeof(why));
+		if (fd < 0) {
+			disconnect(r, why);
+			return false;
+		}
+		r->c = redisConnectFd(fd);
+	} else {
+		r->c = redisConnectWithTimeout(r->host, r->port, tv);
+	}
 	if (!r->c || r->c->err) {
 		disconnect(r, r->c ? r->c->errstr : "out of memory");
 		return false;
@@ -198,14 +267,24 @@ static bool connect_redis(struct mg_redis *r)
 		}
 	}
 	snprintf(db, sizeof(db), "%d", r->db);
-	const char *sel[] = {"SELECT", db};
+	const char *sel[] = {"SELECT", db}, *ping = "PING";
 	if (r->db && !ok_reply(cmd(r, 2, sel))) {
 		disconnect(r, "SELECT refused");
 		return false;
 	}
+	/* answered, or it is not up: a TLS server that wants a client certificate
+	 * completes the handshake and only then hangs up */
+	if (!ok_reply(cmd(r, 1, &ping))) {
+		disconnect(r, r->tls ? "TLS: the server closed the connection after the handshake "
+				       "(does it want a client certificate?)"
+				     : "no answer to PING");
+		return false;
+	}
 	r->mark_valid = false; /* read the marks again: the server may have lost some */
-	if (r->was_down)
+	if (r->was_down && r->spool[0])
 		say(r, "Redis back at %s: sending %" PRIu64 " spooled events", r->where, r->spool_n);
+	else if (r->was_down)
+		say(r, "Redis back at %s", r->where);
 	r->was_down = false;
 	return true;
 }
@@ -262,8 +341,9 @@ static bool answers(struct mg_redis *r, const size_t *ks, const size_t *cmds, si
  * returns how many, or -1. */
 static int state(struct mg_redis *r, const struct item *it)
 {
-	static const char *const kinds[] = {"device", "role", "identity", "mud_binding",
-					     "device_summary", "quarantine", "release"};
+	static const char *const kinds[] = {"device",	  "role",    "identity", "mud_binding",
+					     "device_summary", "quarantine", "release", "verdict",
+					     "command",	  "pin",     "unpin"};
 	char key[64];
 	bool kept = false;
 	int n = 0;
@@ -282,17 +362,35 @@ static int state(struct mg_redis *r, const struct item *it)
 	    redisAppendCommandArgv(r->c, 6, hset, hl) != REDIS_OK)
 		return -1;
 	n = 2;
-	bool q = !strcmp(it->type, "quarantine"), rel = !strcmp(it->type, "release");
-	if (q || rel) {
-		const char *reg[] = {q ? "HSET" : "HDEL", "mudguard:quarantines", it->mac, it->json};
-		size_t rl[] = {4, 20, strlen(it->mac), it->len};
-		const char *hist[] = {"XADD", "mudguard:quarantine:history", "*", "mac", it->mac,
-				      "event", it->json};
-		size_t xl[] = {4, 27, 1, 3, strlen(it->mac), 5, it->len};
-		if (redisAppendCommandArgv(r->c, q ? 4 : 3, reg, rl) != REDIS_OK ||
-		    redisAppendCommandArgv(r->c, 7, hist, xl) != REDIS_OK)
+	/* a registry (quarantines, pins) and its history, or a stream of its own */
+	const char *reg = NULL, *hist = NULL;
+	bool add = false;
+	if (!strcmp(it->type, "quarantine") || !strcmp(it->type, "release")) {
+		reg = "mudguard:quarantines";
+		hist = "mudguard:quarantine:history";
+		add = it->type[0] == 'q';
+	} else if (!strcmp(it->type, "pin") || !strcmp(it->type, "unpin")) {
+		reg = "mudguard:pins";
+		hist = "mudguard:quarantine:history";
+		add = it->type[0] == 'p';
+	} else if (!strcmp(it->type, "verdict")) {
+		hist = MG_REDIS_VERDICTS;
+	} else if (!strcmp(it->type, "command")) {
+		hist = MG_REDIS_AUDIT;
+	}
+	if (reg) {
+		const char *a[] = {add ? "HSET" : "HDEL", reg, it->mac, it->json};
+		size_t al[] = {4, strlen(reg), strlen(it->mac), it->len};
+		if (redisAppendCommandArgv(r->c, add ? 4 : 3, a, al) != REDIS_OK)
 			return -1;
-		n += 2;
+		n++;
+	}
+	if (hist) {
+		const char *x[] = {"XADD", hist, "*", "mac", it->mac, "id", it->id, "event", it->json};
+		size_t xl[] = {4, strlen(hist), 1, 3, strlen(it->mac), 2, strlen(it->id), 5, it->len};
+		if (redisAppendCommandArgv(r->c, 9, x, xl) != REDIS_OK)
+			return -1;
+		n++;
 	}
 	return n;
 }
@@ -469,9 +567,21 @@ static uint64_t spool_count(const char *path)
 
 /* ---- the writer ---- */
 
+/* A write to a connection the server (or the TLS relay) closed must fail
+ * with EPIPE, not kill the process: SIGPIPE is sent to the writing thread,
+ * so the threads that talk to Redis block it. */
+static void no_sigpipe(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 static void *writer(void *arg)
 {
 	struct mg_redis *r = arg;
+	no_sigpipe();
 	struct item *batch[BATCH * PIPELINE];
 	struct timespec give_up = {0, 0};
 
@@ -482,7 +592,7 @@ static void *writer(void *arg)
 		if (!r->n && !r->stop) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 200000000;
+			ts.tv_nsec += WRITER_ROUND_NS;
 			if (ts.tv_nsec >= 1000000000) {
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
@@ -597,7 +707,10 @@ void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char
 	r->q[(r->head + r->n) % r->queue_max] = it;
 	r->n++;
 	r->st.queued++;
-	if (r->n == 1 || r->n % BATCH == 0)
+	/* the writer is woken by a full batch; a few events wait for its next
+	 * round (WRITER_ROUND_NS): one wake-up per event would cost a context
+	 * switch each, more than the event itself */
+	if (r->n % BATCH == 0)
 		pthread_cond_signal(&r->cv);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -770,4 +883,368 @@ int mg_rclient_entries(struct mg_rclient *c, const char *stream, const char *sta
 	int n = each_entry(rep, cb, user, last);
 	freeReplyObject(rep);
 	return n;
+}
+
+int mg_rclient_xadd(struct mg_rclient *c, const char *stream, unsigned nf,
+		    const char *const *fields, const char *const *values, char *id)
+{
+	const char *argv[3 + 2 * 16] = {"XADD", stream, "*"};
+	int argc = 3;
+	if (nf > 16)
+		return -EINVAL;
+	for (unsigned i = 0; i < nf; i++) {
+		argv[argc++] = fields[i];
+		argv[argc++] = values[i];
+	}
+	redisReply *rep = run_cmd(c, argc, argv);
+	int rc = rep && rep->type == REDIS_REPLY_STRING ? 0 : -EIO;
+	if (!rc)
+		snprintf(id, 48, "%s", rep->str);
+	if (rep)
+		freeReplyObject(rep);
+	return rc;
+}
+
+/* ---- the consumer group reader ---- */
+
+#define CONSUMER_STREAMS 4
+#define CONSUMER_FIELDS 16
+#define INBOX_MAX 4096 /* entries read and not yet handed: past it, reading waits */
+
+struct msg {
+	struct msg *next;
+	char stream[64], id[48];
+	unsigned nf;
+	const char *f[CONSUMER_FIELDS], *v[CONSUMER_FIELDS];
+	char data[]; /* the fields and values */
+};
+
+struct ack {
+	char stream[64], id[48];
+};
+
+struct mg_rconsumer {
+	struct mg_redis conn; /* the connection fields and the log */
+	char streams[CONSUMER_STREAMS][64];
+	char last[CONSUMER_STREAMS][48];   /* the newest entry handed, per stream */
+	char cursor[CONSUMER_STREAMS][48]; /* the newest entry read */
+	unsigned ns;
+	char group[128], consumer[128];
+	pthread_t th;
+	pthread_mutex_t mu;
+	bool stop;
+	struct msg *head, *tail; /* read, not yet handed */
+	size_t queued;		 /* how many: reading waits past INBOX_MAX */
+	struct ack *acks;	 /* handed, to acknowledge */
+	size_t nacks, capacks;
+	size_t known;
+	bool grouped;
+};
+
+/* Stream ids "MS-SEQ" in order. */
+static int id_cmp(const char *a, const char *b)
+{
+	unsigned long long am = strtoull(a, NULL, 10), bm = strtoull(b, NULL, 10);
+	const char *ad = strchr(a, '-'), *bd = strchr(b, '-');
+	unsigned long long as = ad ? strtoull(ad + 1, NULL, 10) : 0, bs = bd ? strtoull(bd + 1, NULL, 10) : 0;
+	if (am != bm)
+		return am < bm ? -1 : 1;
+	return as < bs ? -1 : as > bs;
+}
+
+/* Queues one entry ([id, [f, v, ...]]) read from stream @k; an entry already
+ * handed in this run (read again after a reconnection) is not queued twice. */
+static void take(struct mg_rconsumer *c, unsigned k, redisReply *e)
+{
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[0]->type != REDIS_REPLY_STRING)
+		return;
+	const char *id = e->element[0]->str;
+	snprintf(c->cursor[k], sizeof(c->cursor[k]), "%s", id);
+	if (c->last[k][0] && id_cmp(id, c->last[k]) <= 0)
+		return;
+	snprintf(c->last[k], sizeof(c->last[k]), "%s", id);
+	redisReply *f = e->element[1];
+	size_t size = 0;
+	unsigned nf = 0;
+	if (f->type == REDIS_REPLY_ARRAY) /* nil: the entry was trimmed away; still acknowledged */
+		for (size_t i = 0; i + 1 < f->elements && nf < CONSUMER_FIELDS; i += 2, nf++)
+			size += f->element[i]->len + f->element[i + 1]->len + 2;
+	struct msg *m = calloc(1, sizeof(*m) + size);
+	if (!m)
+		return;
+	snprintf(m->stream, sizeof(m->stream), "%s", c->streams[k]);
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	char *p = m->data;
+	for (unsigned i = 0; i < nf; i++) {
+		redisReply *fk = f->element[2 * i], *fv = f->element[2 * i + 1];
+		if (fk->type != REDIS_REPLY_STRING || fv->type != REDIS_REPLY_STRING)
+			continue;
+		m->f[m->nf] = memcpy(p, fk->str, fk->len + 1);
+		p += fk->len + 1;
+		m->v[m->nf++] = memcpy(p, fv->str, fv->len + 1);
+		p += fv->len + 1;
+	}
+	pthread_mutex_lock(&c->mu);
+	if (c->tail)
+		c->tail->next = m;
+	else
+		c->head = m;
+	c->tail = m;
+	c->queued++;
+	pthread_mutex_unlock(&c->mu);
+}
+
+/* One XREADGROUP: @ids per stream ("0"-style: this consumer's pending entries
+ * after it; ">": new ones, waiting @block_ms). Returns the entries or -1. */
+static int read_group(struct mg_rconsumer *c, const char *const *ids, unsigned first, unsigned n,
+		      unsigned block_ms)
+{
+	const char *argv[8 + 2 * CONSUMER_STREAMS];
+	char blk[16];
+	int argc = 0, got = 0;
+	argv[argc++] = "XREADGROUP";
+	argv[argc++] = "GROUP";
+	argv[argc++] = c->group;
+	argv[argc++] = c->consumer;
+	argv[argc++] = "COUNT";
+	argv[argc++] = "256";
+	if (block_ms) {
+		snprintf(blk, sizeof(blk), "%u", block_ms);
+		argv[argc++] = "BLOCK";
+		argv[argc++] = blk;
+	}
+	argv[argc++] = "STREAMS";
+	for (unsigned k = first; k < first + n; k++)
+		argv[argc++] = c->streams[k];
+	for (unsigned k = 0; k < n; k++)
+		argv[argc++] = ids[k];
+	redisReply *rep = redisCommandArgv(c->conn.c, argc, argv, NULL);
+	if (!rep || (rep->type != REDIS_REPLY_ARRAY && rep->type != REDIS_REPLY_NIL)) {
+		if (rep && rep->type == REDIS_REPLY_ERROR && strstr(rep->str, "NOGROUP"))
+			c->grouped = false; /* the server lost it: make it again */
+		if (rep)
+			freeReplyObject(rep);
+		return -1;
+	}
+	for (size_t i = 0; rep->type == REDIS_REPLY_ARRAY && i < rep->elements; i++) {
+		redisReply *s = rep->element[i];
+		if (s->type != REDIS_REPLY_ARRAY || s->elements != 2 || s->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		unsigned k = first;
+		while (k < first + n && strcmp(c->streams[k], s->element[0]->str))
+			k++;
+		if (k == first + n)
+			continue;
+		for (size_t j = 0; j < s->element[1]->elements; j++, got++)
+			take(c, k, s->element[1]->element[j]);
+	}
+	freeReplyObject(rep);
+	return got;
+}
+
+/* Creates the groups and reads this consumer's pending entries again. */
+static bool join(struct mg_rconsumer *c)
+{
+	for (unsigned k = 0; k < c->ns; k++) {
+		const char *argv[] = {"XGROUP", "CREATE", c->streams[k], c->group, "$", "MKSTREAM"};
+		redisReply *rep = redisCommandArgv(c->conn.c, 6, argv, NULL);
+		bool ok = rep && (rep->type != REDIS_REPLY_ERROR || strstr(rep->str, "BUSYGROUP"));
+		if (rep)
+			freeReplyObject(rep);
+		if (!ok)
+			return false;
+	}
+	for (unsigned k = 0; k < c->ns; k++) {
+		snprintf(c->cursor[k], sizeof(c->cursor[k]), "0");
+		for (;;) {
+			const char *ids[] = {c->cursor[k]};
+			int got = read_group(c, ids, k, 1, 0);
+			if (got < 0)
+				return false;
+			if (!got)
+				break;
+		}
+	}
+	c->grouped = true;
+	return true;
+}
+
+/* Room for one more acknowledgement (under the lock). */
+static int reserve_ack(struct mg_rconsumer *c)
+{
+	if (c->nacks < c->capacks)
+		return 0;
+	size_t cap = c->capacks ? c->capacks * 2 : 64;
+	struct ack *a = realloc(c->acks, cap * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	c->acks = a;
+	c->capacks = cap;
+	return 0;
+}
+
+static bool send_acks(struct mg_rconsumer *c)
+{
+	pthread_mutex_lock(&c->mu);
+	struct ack *a = c->acks;
+	size_t n = c->nacks;
+	c->acks = NULL;
+	c->nacks = c->capacks = 0;
+	pthread_mutex_unlock(&c->mu);
+	bool ok = true;
+	for (size_t i = 0; i < n && ok; i++) {
+		const char *argv[] = {"XACK", a[i].stream, c->group, a[i].id};
+		ok = ok_reply(redisCommandArgv(c->conn.c, 4, argv, NULL));
+	}
+	if (!ok) { /* keep them for the next connection */
+		pthread_mutex_lock(&c->mu);
+		for (size_t i = 0; i < n; i++)
+			if (reserve_ack(c) == 0)
+				c->acks[c->nacks++] = a[i];
+		pthread_mutex_unlock(&c->mu);
+	}
+	free(a);
+	return ok;
+}
+
+static void *consumer(void *arg)
+{
+	struct mg_rconsumer *c = arg;
+	no_sigpipe();
+	struct timespec last_count = {0, 0};
+	const char *news[CONSUMER_STREAMS] = {">", ">", ">", ">"};
+
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		bool stop = c->stop;
+		pthread_mutex_unlock(&c->mu);
+		if (stop)
+			break;
+		if (!connect_redis(&c->conn)) {
+			struct timespec pause = {0, 200000000};
+			nanosleep(&pause, NULL);
+			continue;
+		}
+		if (!c->grouped && !join(c)) {
+			disconnect(&c->conn, "cannot join the consumer group");
+			continue;
+		}
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec != last_count.tv_sec) {
+			const char *argv[] = {"SCARD", "mudguard:devices"};
+			redisReply *rep = redisCommandArgv(c->conn.c, 2, argv, NULL);
+			if (rep && rep->type == REDIS_REPLY_INTEGER) {
+				pthread_mutex_lock(&c->mu);
+				c->known = (size_t)rep->integer;
+				pthread_mutex_unlock(&c->mu);
+			}
+			if (rep)
+				freeReplyObject(rep);
+			last_count = now;
+		}
+		pthread_mutex_lock(&c->mu);
+		bool full = c->queued >= INBOX_MAX; /* the reader is not taking them (yet) */
+		pthread_mutex_unlock(&c->mu);
+		if (full) {
+			struct timespec pause = {0, 100000000};
+			nanosleep(&pause, NULL);
+			if (!send_acks(c))
+				disconnect(&c->conn, "no answer");
+			continue;
+		}
+		if (!send_acks(c) || read_group(c, news, 0, c->ns, 200) < 0)
+			disconnect(&c->conn, c->conn.c && c->conn.c->err ? c->conn.c->errstr : "no answer");
+	}
+	if (c->conn.c) {
+		send_acks(c); /* what was handed before the stop */
+		redisFree(c->conn.c);
+	}
+	c->conn.c = NULL;
+	return NULL;
+}
+
+int mg_rconsumer_open(struct mg_rconsumer **out, const char *url, const char *const *streams,
+		      unsigned n, const char *group, const char *consumer_name,
+		      void (*log)(void *user, const char *line), void *log_user, char *err,
+		      size_t errlen)
+{
+	struct mg_rconsumer *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c)
+		return -ENOMEM;
+	if (n > CONSUMER_STREAMS || (rc = parse_url(&c->conn, url, err, errlen)) < 0) {
+		if (n > CONSUMER_STREAMS)
+			snprintf(err, errlen, "at most %d streams", CONSUMER_STREAMS);
+		free(c);
+		return -EINVAL;
+	}
+	for (unsigned k = 0; k < n; k++)
+		snprintf(c->streams[k], sizeof(c->streams[k]), "%s", streams[k]);
+	c->ns = n;
+	snprintf(c->group, sizeof(c->group), "%s", group);
+	snprintf(c->consumer, sizeof(c->consumer), "%s", consumer_name);
+	c->conn.log = log;
+	c->conn.log_user = log_user;
+	pthread_mutex_init(&c->mu, NULL);
+	if ((rc = pthread_create(&c->th, NULL, consumer, c)) != 0) {
+		snprintf(err, errlen, "redis consumer: %s", strerror(rc));
+		pthread_mutex_destroy(&c->mu);
+		free(c);
+		return -rc;
+	}
+	*out = c;
+	return 0;
+}
+
+void mg_rconsumer_close(struct mg_rconsumer *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->th, NULL);
+	while (c->head) { /* read, never handed: read again at the next start */
+		struct msg *m = c->head;
+		c->head = m->next;
+		free(m);
+	}
+	free(c->acks);
+	pthread_mutex_destroy(&c->mu);
+	free(c);
+}
+
+unsigned mg_rconsumer_poll(struct mg_rconsumer *c, mg_rconsumer_cb cb, void *user)
+{
+	pthread_mutex_lock(&c->mu);
+	struct msg *m = c->head;
+	c->head = c->tail = NULL;
+	c->queued = 0;
+	pthread_mutex_unlock(&c->mu);
+	unsigned n = 0;
+	while (m) {
+		struct msg *next = m->next;
+		cb(user, m->stream, m->id, m->nf, m->f, m->v);
+		pthread_mutex_lock(&c->mu);
+		if (reserve_ack(c) == 0) {
+			struct ack *a = &c->acks[c->nacks++];
+			snprintf(a->stream, sizeof(a->stream), "%s", m->stream);
+			snprintf(a->id, sizeof(a->id), "%s", m->id);
+		}
+		pthread_mutex_unlock(&c->mu);
+		free(m);
+		m = next;
+		n++;
+	}
+	return n;
+}
+
+size_t mg_rconsumer_known(struct mg_rconsumer *c)
+{
+	pthread_mutex_lock(&c->mu);
+	size_t k = c->known;
+	pthread_mutex_unlock(&c->mu);
+	return k;
 }

@@ -22,6 +22,7 @@
 #ifndef MG_REDIS_H
 #define MG_REDIS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,5 +89,47 @@ int mg_rclient_entries(struct mg_rclient *c, const char *stream, const char *sta
 		       const char *end, unsigned count, int rev, unsigned block_ms,
 		       void (*cb)(void *user, const char *id, const char *event), void *user,
 		       char *last);
+
+/* Appends an entry of @nf field/value pairs to @stream (no cap); its id goes
+ * to @id (>= 48 bytes). Returns 0 or -EIO. */
+int mg_rclient_xadd(struct mg_rclient *c, const char *stream, unsigned nf,
+		    const char *const *fields, const char *const *values, char *id);
+
+/* ---- a consumer group reader, for sensors and enforcers ---- */
+
+/* The journal writes published verdicts and command answers to the first
+ * two; mudguardctl writes commands to the third and requests to the audit. */
+#define MG_REDIS_VERDICTS "mudguard:verdicts"
+#define MG_REDIS_AUDIT "mudguard:audit"
+#define MG_REDIS_COMMANDS "mudguard:commands"
+
+struct mg_rconsumer;
+
+/* Starts a thread that reads @streams (@n of them, at most 4) as consumer
+ * @consumer of group @group (created at the streams' ends if missing: a new
+ * group does not act on history). Entries this consumer read but did not
+ * acknowledge (it died before acting) are read again first, at start:
+ * delivery is at least once. Across a reconnection nothing is lost either:
+ * what was read is handed, and acknowledgements not sent are sent on the
+ * next connection. At most 4,096 entries wait to be handed; past that,
+ * reading waits. It also reads SCARD mudguard:devices once a second (see
+ * mg_rconsumer_known). Returns 0 or -errno/-EINVAL with @err. */
+int mg_rconsumer_open(struct mg_rconsumer **out, const char *url, const char *const *streams,
+		      unsigned n, const char *group, const char *consumer,
+		      void (*log)(void *user, const char *line), void *log_user, char *err,
+		      size_t errlen);
+void mg_rconsumer_close(struct mg_rconsumer *c);
+
+/* Hands each entry read so far to @cb (stream, entry id, @nf field/value
+ * pairs), in order, and acknowledges it once @cb has returned (a crash
+ * before that means it is read again at the next start: acting on an entry
+ * must be idempotent). Never blocks on Redis. Returns the entries handed. */
+typedef void (*mg_rconsumer_cb)(void *user, const char *stream, const char *id, unsigned nf,
+				const char *const *fields, const char *const *values);
+unsigned mg_rconsumer_poll(struct mg_rconsumer *c, mg_rconsumer_cb cb, void *user);
+
+/* The number of devices the journal knows (all sensors), 0 before the
+ * first answer. */
+size_t mg_rconsumer_known(struct mg_rconsumer *c);
 
 #endif

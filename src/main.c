@@ -5,8 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +17,8 @@
 #include "../events/events.h"
 #include "../events/redis.h"
 #include "config.h"
+#include "enforcer.h"
+#include "quarantine_ev.h"
 #include "sensor.h"
 
 #ifndef MG_VERSION
@@ -40,6 +40,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: mudguard -r FILE... [options]     replay pcap/pcapng files ('-' = stdin)\n"
 		"       mudguard -i IFACE [options]       capture live\n"
+		"       mudguard --enforcer --redis URL   apply published verdicts and commands\n"
 		"\n"
 		"  -c, --config FILE        configuration (see rules/mudguard.conf)\n"
 		"  -o, --output FILE        JSON-lines events ('-' = stdout, the default)\n"
@@ -57,7 +58,9 @@ static void usage(FILE *f)
 		"      --baseline FILE      start from the baselines in FILE\n"
 		"      --enforce BACKEND    off, dry-run (the default) or nft\n"
 		"      --mode MODE          monitor (the default: report only) or enforce\n"
-		"      --redis URL          also journal events to Redis: redis://[user:pass@]host:port[/db]\n"
+		"      --redis URL          also journal events to Redis: redis[s]://[user:pass@]host:port[/db]\n"
+		"      --enforcer           no capture: apply the verdicts sensors publish and analysts'\n"
+		"                           commands from Redis with [enforce] (a gateway in a split setup)\n"
 		"      --check-config       check the configuration and exit (0 = clean)\n"
 		"  -V, --version            print versions and exit\n"
 		"  -h, --help               this help\n");
@@ -122,30 +125,35 @@ if (mg_source_open_file(&src, path, filter, err, sizeof(err)) < 0) {
 	return rc == MG_SRC_ERROR;
 }
 
-/* The host's own addresses are never quarantined. */
-static void protect_own_addresses(struct mg_sensor *s)
+static void protect(void *user, const struct mg_addr *a)
 {
-	struct ifaddrs *ifa, *i;
-	struct mg_addr a;
-
-	if (getifaddrs(&ifa) < 0)
-		return;
-	for (i = ifa; i; i = i->ifa_next) {
-		if (!i->ifa_addr)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			mg_addr_set_v4(&a, (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr);
-			mg_sensor_protect(s, &a);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			mg_addr_set_v6(&a, ((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr.s6_addr);
-			mg_sensor_protect(s, &a);
-		}
-	}
-	freeifaddrs(ifa);
+	mg_sensor_protect(user, a); /* the host's own addresses are never quarantined */
 }
 
-static int capture_live(struct mg_sensor *s, const struct mg_config *cfg)
+/* An analyst's command, read from Redis by the live sensor's consumer. */
+struct commands {
+	struct mg_sensor *s;
+	const char *name;
+};
+
+static void on_command(void *user, const char *stream, const char *id, unsigned nf,
+		       const char *const *fields, const char *const *values)
 {
+	struct commands *c = user;
+	struct mg_command cmd;
+	(void)stream;
+	mg_command_from_fields(&cmd, id, nf, fields, values);
+	mg_sensor_command(c->s, &cmd, c->name, wall_us());
+}
+
+/* Captures until stopped; with @commands, analysts' commands are read from
+ * Redis (group "sensor:NAME") once the capture is open, and applied between
+ * packets. */
+static int capture_live(struct mg_sensor *s, struct mg_events *ev, const struct mg_config *cfg,
+			bool commands, const char *name)
+{
+	struct commands cmds = {s, name};
+	struct mg_rconsumer *cons = NULL;
 	struct mg_live_opts o = {
 		.iface = cfg->interface,
 		.snaplen = cfg->snaplen,
@@ -166,16 +174,27 @@ static int capture_live(struct mg_sensor *s, const struct mg_config *cfg)
 		fprintf(stderr, "mudguard: %s\n", err);
 		return EXIT_INPUT;
 	}
+	if (commands) {
+		char group[200];
+		const char *streams[] = {MG_REDIS_COMMANDS};
+		snprintf(group, sizeof(group), "sensor:%s", name);
+		if (mg_rconsumer_open(&cons, cfg->redis_url, streams, 1, group, name, redis_log, NULL,
+				      err, sizeof(err)) < 0)
+			fprintf(stderr, "mudguard: commands: %s\n", err);
+	}
 	fprintf(stderr, "mudguard: capturing on %s\n", cfg->interface);
 	enum mg_link link = mg_source_link(src);
 	while (!stop_requested) {
 		rc = mg_source_next(src, &data, &caplen, &wirelen, &ts);
 		uint64_t now = wall_us();
-		if (now >= next_kstats) { /* kernel counters: once a second */
+		if (now >= next_kstats) { /* kernel counters and the events file: once a second */
+			mg_events_flush(ev);
 			if (mg_source_stats(src, &cs) == 0)
 				mg_sensor_set_capture_stats(s, &cs);
 			next_kstats = now + 1000000u;
 		}
+		if (cons) /* analysts' commands: applied between packets, never waited for */
+			mg_rconsumer_poll(cons, on_command, &cmds);
 		if (rc == MG_SRC_PACKET)
 			mg_sensor_packet(s, link, data, caplen, wirelen, ts);
 		else if (rc == MG_SRC_TIMEOUT)
@@ -189,6 +208,7 @@ static int capture_live(struct mg_sensor *s, const struct mg_config *cfg)
 	if (mg_source_stats(src, &cs) == 0)
 		mg_sensor_set_capture_stats(s, &cs);
 	mg_source_free(src);
+	mg_rconsumer_close(cons);
 	return rc == MG_SRC_ERROR ? EXIT_INPUT : 0;
 }
 
@@ -207,6 +227,7 @@ enum {
 	OPT_ENFORCE,
 	OPT_MODE,
 	OPT_REDIS,
+	OPT_ENFORCER,
 };
 
 int main(int argc, char **argv)
@@ -231,6 +252,7 @@ int main(int argc, char **argv)
 		{"enforce", required_argument, NULL, OPT_ENFORCE},
 		{"mode", required_argument, NULL, OPT_MODE},
 		{"redis", required_argument, NULL, OPT_REDIS},
+		{"enforcer", no_argument, NULL, OPT_ENFORCER},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -242,7 +264,7 @@ int main(int argc, char **argv)
 	int n_over = 0, n_files = 0, opt, bad = 0;
 	const char **files = calloc((size_t)argc + 1, sizeof(*files));
 	const char *config_path = NULL;
-	bool summary = false, check = false, live = false;
+	bool summary = false, check = false, live = false, enforcer = false;
 	struct mg_config cfg;
 	struct mg_events *ev = NULL;
 	struct mg_sensor *s = NULL;
@@ -322,6 +344,9 @@ int main(int argc, char **argv)
 		case OPT_REDIS:
 			OVER("redis", "url", optarg);
 			break;
+		case OPT_ENFORCER:
+			enforcer = true;
+			break;
 		case 'V':
 			printf("mudguard %s\nnDPI %s\n%s\n", MG_VERSION, mg_dpi_version(),
 			       mg_source_lib_version());
@@ -375,9 +400,14 @@ int main(int argc, char **argv)
 	if (bad)
 		fprintf(stderr, "mudguard: config: %d problem(s); those keys keep their "
 				"defaults\n", bad);
-	if (!live && cfg.interface[0] && !n_files)
+	if (!live && cfg.interface[0] && !n_files && !enforcer)
 		live = true; /* interface from the config file */
-	if (live == (n_files > 0)) {
+	if (enforcer && (live || n_files)) {
+		fprintf(stderr, "mudguard: --enforcer captures nothing: no -r or -i with it\n");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (!enforcer && live == (n_files > 0)) {
 		fprintf(stderr, "mudguard: give either -r FILE... or -i IFACE\n");
 		usage(stderr);
 		rc = EXIT_USAGE;
@@ -390,8 +420,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	struct mg_redis *redis = NULL;
+	char name[128] = "mudguard";
+	if (cfg.redis_sensor[0])
+		snprintf(name, sizeof(name), "%s", cfg.redis_sensor);
+	else
+		gethostname(name, sizeof(name) - 1);
 	if (cfg.redis_url[0]) {
-		char host[128] = "mudguard";
 		struct mg_redis_cfg rc_ = {cfg.redis_url, cfg.redis_stream, cfg.redis_maxlen,
 					   cfg.redis_spool, cfg.redis_spool_max, cfg.redis_queue,
 					   redis_log, NULL};
@@ -401,10 +435,19 @@ int main(int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		if (!cfg.redis_sensor[0])
-			gethostname(host, sizeof(host) - 1);
-		mg_events_set_sink(ev, cfg.redis_sensor[0] ? cfg.redis_sensor : host, redis_sink,
-				   redis);
+		mg_events_set_sink(ev, name, redis_sink, redis);
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (enforcer) {
+		fprintf(stderr, "mudguard: enforcer %s: applying verdicts and commands from Redis\n",
+			name);
+		if (mg_enforcer_run(&cfg, ev, name, &stop_requested, redis_log, err, sizeof(err)) < 0) {
+			fprintf(stderr, "mudguard: %s\n", err);
+			rc = 1;
+		}
+		goto close_redis;
 	}
 	if (mg_sensor_new(&s, &cfg, ev, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard: %s\n", err);
@@ -412,13 +455,9 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
 	if (live) {
-		protect_own_addresses(s);
-		rc = capture_live(s, &cfg);
+		mg_each_own_address(protect, s);
+		rc = capture_live(s, ev, &cfg, redis && mg_sensor_enforces(s), name);
 	} else {
 		for (int i = 0; i < n_files && !stop_requested; i++)
 			if (replay_file(s, files[i], cfg.filter))
@@ -430,6 +469,7 @@ int main(int argc, char **argv)
 		rc = 1;
 	}
 	mg_sensor_free(s);
+close_redis:
 	if (redis) {
 		struct mg_redis_stats st;
 		mg_redis_close(redis, 5000, &st);

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "quarantine_ev.h"
 
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 static void common(struct mg_events *ev, const struct mg_enf *e, const struct mg_enf_result *r)
 {
 	char ip[64];
@@ -77,4 +81,191 @@ void mg_qev_note(struct mg_events *ev, uint64_t ts_us, const struct mg_enf *e,
 	mg_ev_str(ev, "detail", detail);
 	mg_ev_str(ev, "backend", mg_enf_backend_name(e));
 	mg_ev_emit(ev);
+}
+
+void mg_qev_verdict(struct mg_events *ev, uint64_t ts_us, const uint8_t mac[6],
+		    const struct mg_addr *addrs, unsigned n, const char *reason, const char *ref)
+{
+	char ip[64];
+	mg_ev_begin(ev, "verdict", ts_us);
+	mg_ev_mac(ev, "mac", mac);
+	mg_ev_str(ev, "action", "quarantine");
+	mg_ev_str(ev, "reason", reason);
+	if (ref && *ref)
+		mg_ev_str(ev, "evidence", ref);
+	mg_ev_arr(ev, "addresses");
+	for (unsigned i = 0; i < n; i++)
+		mg_ev_str(ev, NULL, mg_addr_str(&addrs[i], ip, sizeof(ip)));
+	mg_ev_close(ev);
+	mg_ev_str(ev, "applied", "published"); /* for an enforcer to act on */
+	mg_ev_emit(ev);
+}
+
+void mg_command_from_fields(struct mg_command *c, const char *id, unsigned nf,
+			    const char *const *fields, const char *const *values)
+{
+	static const char *const names[] = {"action", "mac", "by", "reason",
+					    "requested", "addresses", "evidence"};
+	const char **slot[] = {&c->action, &c->mac, &c->by, &c->reason,
+			       &c->requested, &c->addresses, &c->evidence};
+	c->id = id;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		*slot[k] = "";
+		for (unsigned i = 0; i < nf; i++)
+			if (!strcmp(fields[i], names[k]))
+				*slot[k] = values[i];
+	}
+}
+
+/* The addresses of a comma-separated list (at most @max). */
+static unsigned parse_addrs(const char *list, struct mg_addr *out, unsigned max)
+{
+	char tok[64];
+	unsigned n = 0;
+	for (const char *p = list; *p && n < max;) {
+		size_t len = strcspn(p, ",");
+		if (len && len < sizeof(tok)) {
+			memcpy(tok, p, len);
+			tok[len] = 0;
+			if (mg_addr_parse(&out[n], tok) == 0)
+				n++;
+		}
+		p += len + (p[len] == ',');
+	}
+	return n;
+}
+
+static void answer(struct mg_events *ev, uint64_t ts_us, const struct mg_command *c,
+		   const uint8_t *mac, const char *result, const char *detail,
+		   const char *answered_by)
+{
+	mg_ev_begin(ev, "command", ts_us);
+	if (mac)
+		mg_ev_mac(ev, "mac", mac);
+	else
+		mg_ev_str(ev, "mac_given", c->mac);
+	mg_ev_str(ev, "command", c->id);
+	mg_ev_str(ev, "action", c->action);
+	mg_ev_str(ev, "by", c->by);
+	mg_ev_str(ev, "reason", c->reason);
+	mg_ev_str(ev, "requested", c->requested);
+	mg_ev_str(ev, "result", result);
+	if (detail && *detail)
+		mg_ev_str(ev, "detail", detail);
+	mg_ev_str(ev, "answered_by", answered_by);
+	mg_ev_emit(ev);
+}
+
+static void pin_event(struct mg_events *ev, uint64_t ts_us, const char *type, const uint8_t mac[6],
+		      const struct mg_command *c)
+{
+	mg_ev_begin(ev, type, ts_us);
+	mg_ev_mac(ev, "mac", mac);
+	mg_ev_str(ev, "by", c->by);
+	mg_ev_str(ev, "reason", c->reason);
+	mg_ev_str(ev, "command", c->id);
+	mg_ev_emit(ev);
+}
+
+/* "2026-11-21T13:51:00.971715Z" in µs, 0 if it is not that. */
+static uint64_t iso_us(const char *s)
+{
+	struct tm tm = {0};
+	unsigned us = 0;
+	if (sscanf(s, "%d-%d-%dT%d:%d:%d.%uZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+		   &tm.tm_min, &tm.tm_sec, &us) < 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	return t > 0 ? (uint64_t)t * 1000000u + us % 1000000u : 0;
+}
+
+bool mg_qev_command(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e,
+		    const struct mg_command *c, const char *answered_by)
+{
+	struct mg_enf_result r;
+	uint8_t mac[6];
+	char note[200];
+	const char *by = *c->by ? c->by : "unknown";
+	uint64_t asked = iso_us(c->requested);
+
+	if (mg_mac_parse(c->mac, mac) < 0) {
+		answer(ev, ts_us, c, NULL, "refused", "not a MAC address", answered_by);
+		return false;
+	}
+	if (asked && ts_us > asked + MG_COMMAND_MAX_AGE_S * 1000000ull) {
+		/* read late (this reader was away): the analyst decided on what was
+		 * true then, so it is not acted on now */
+		snprintf(note, sizeof(note), "requested %llu s ago; commands older than %u s are not "
+					     "applied: send it again",
+			 (unsigned long long)((ts_us - asked) / 1000000u), MG_COMMAND_MAX_AGE_S);
+		answer(ev, ts_us, c, mac, "expired", note, answered_by);
+		return false;
+	}
+	if (!strcmp(c->action, "release")) {
+		mg_enf_release(e, mac, c->reason, ts_us, &r);
+		if (r.outcome != MG_ENF_NOT_FOUND)
+			mg_qev_release(ev, ts_us, e, mac, c->reason, by, &r);
+		answer(ev, ts_us, c, mac, mg_enf_outcome_name(r.outcome), r.why, answered_by);
+		return r.outcome != MG_ENF_NOT_FOUND && r.outcome != MG_ENF_FAILED;
+	}
+	if (!strcmp(c->action, "pin")) {
+		snprintf(note, sizeof(note), "by %s: %s", by, c->reason);
+		if (mg_enf_pin(e, mac, note) < 0) {
+			answer(ev, ts_us, c, mac, "failed", "out of memory", answered_by);
+			return false;
+		}
+		pin_event(ev, ts_us, "pin", mac, c);
+		if (mg_enf_quarantined(e, mac)) { /* a pinned device is not held either */
+			snprintf(note, sizeof(note), "pinned: %s", c->reason);
+			mg_enf_release(e, mac, note, ts_us, &r);
+			mg_qev_release(ev, ts_us, e, mac, note, by, &r);
+		}
+		answer(ev, ts_us, c, mac, "applied", "", answered_by);
+		return true;
+	}
+	if (!strcmp(c->action, "unpin")) {
+		bool was = mg_enf_unpin(e, mac) > 0;
+		if (was)
+			pin_event(ev, ts_us, "unpin", mac, c);
+		answer(ev, ts_us, c, mac, was ? "applied" : "not-pinned", "", answered_by);
+		return was;
+	}
+	if (!strcmp(c->action, "approve")) {
+		struct mg_addr addrs[8];
+		unsigned n = parse_addrs(c->addresses, addrs, 8);
+		snprintf(note, sizeof(note), "approved by %s: %s", by, c->reason);
+		mg_enf_approve(e, mac, addrs, n, note, c->evidence, ts_us, &r);
+		if (r.outcome != MG_ENF_ALREADY)
+			mg_qev_quarantine(ev, ts_us, e, mac, note, c->evidence, by, &r);
+		answer(ev, ts_us, c, mac, mg_enf_outcome_name(r.outcome), r.why, answered_by);
+		return r.outcome == MG_ENF_APPLIED || r.outcome == MG_ENF_DRY_RUN;
+	}
+	answer(ev, ts_us, c, mac, "refused", "unknown action (release, pin, unpin, approve)",
+	       answered_by);
+	return false;
+}
+
+bool mg_qev_apply_verdict(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e,
+			  const char *json, size_t known)
+{
+	char mac_s[32], list[600], reason[160], id[200];
+	struct mg_addr addrs[8];
+	struct mg_enf_result r;
+	uint8_t mac[6];
+
+	if (mg_ev_field(json, "mac", mac_s, sizeof(mac_s)) < 0 || mg_mac_parse(mac_s, mac) < 0)
+		return false; /* not a verdict this version understands */
+	mg_ev_field(json, "addresses", list, sizeof(list));
+	mg_ev_field(json, "reason", reason, sizeof(reason));
+	mg_ev_field(json, "event_id", id, sizeof(id));
+	unsigned n = parse_addrs(list, addrs, 8);
+	if (mg_enf_quarantine(e, mac, addrs, n, reason, id, ts_us, known, &r) < 0 ||
+	    r.outcome == MG_ENF_ALREADY)
+		return false;
+	mg_qev_quarantine(ev, ts_us, e, mac, reason, id, "mudguard", &r);
+	if (r.circuit_opened)
+		mg_qev_circuit(ev, ts_us, e, &r, known);
+	return r.outcome == MG_ENF_APPLIED || r.outcome == MG_ENF_DRY_RUN;
 }

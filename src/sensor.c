@@ -453,12 +453,17 @@ static void enforce_verdict(struct mg_sensor *s, struct mg_device *d, const char
 	struct mg_dev_stats ds;
 	unsigned n = 0;
 
-	if (!s->enf || !s->enf_started)
-		return;
 	for (unsigned i = 0; i < d->n_v4; i++)
 		addrs[n++] = d->v4[i].a;
 	for (unsigned i = 0; i < d->n_v6; i++)
 		addrs[n++] = d->v6[i].a;
+	if (!s->enf) { /* no enforcer here: published for one elsewhere */
+		flush_pending(s);
+		mg_qev_verdict(s->ev, s->now_us, d->mac, addrs, n, reason, ref);
+		return;
+	}
+	if (!s->enf_started)
+		return;
 	mg_devtab_stats(s->devs, &ds);
 	if (mg_enf_quarantine(s->enf, d->mac, addrs, n, reason, ref, s->now_us, ds.active, &r) < 0 ||
 	    r.outcome == MG_ENF_ALREADY)
@@ -1935,14 +1940,12 @@ int mg_sensor_save_state(struct mg_sensor *s, char *err, size_t errlen)
 {
 	int rc = 0;
 
-	if (!s->bls)
-		return 0;
-	if (s->cfg.learn[0]) {
+	if (s->bls && s->cfg.learn[0]) {
 		mg_baselines_complete(s->bls, s->now_us);
 		if ((rc = mg_baselines_save(s->bls, s->cfg.learn, err, errlen)) < 0)
 			return rc;
 	}
-	if (s->cfg.state_file[0] && (rc = save_state(s)) < 0) {
+	if (s->bls && s->cfg.state_file[0] && (rc = save_state(s)) < 0) {
 		snprintf(err, errlen, "%s", s->state_err);
 		return rc;
 	}
@@ -1965,6 +1968,24 @@ void mg_sensor_free(struct mg_sensor *s)
 	mg_baselines_free(s->bls);
 	mg_enf_free(s->enf);
 	free(s);
+}
+
+bool mg_sensor_enforces(const struct mg_sensor *s)
+{
+	return s->enf != NULL;
+}
+
+void mg_sensor_command(struct mg_sensor *s, const struct mg_command *c, const char *name,
+		       uint64_t now_us)
+{
+	char err[320];
+	if (!s->enf)
+		return;
+	flush_pending(s);
+	if (now_us > s->now_us) /* live: before the first packet, or on an idle link */
+		s->now_us = now_us;
+	if (mg_qev_command(s->ev, s->now_us, s->enf, c, name) && mg_enf_save(s->enf, err, sizeof(err)) < 0)
+		enf_note(s, MG_ENF_ERROR, NULL, err);
 }
 
 void mg_sensor_protect(struct mg_sensor *s, const struct mg_addr *a)

@@ -72,6 +72,18 @@ int mg_sensor_reset(struct mg_sensor *s);
  * enforcer's are saved. Returns 0 or -errno with the reason in @err. */
 int mg_sensor_save_state(struct mg_sensor *s, char *err, size_t errlen);
 
+/* Whether the sensor has an enforcer ([enforce] backend is not off): it then
+ * acts on analysts' commands; without one it publishes `verdict` events. */
+bool mg_sensor_enforces(const struct mg_sensor *s);
+
+/* Applies an analyst's command to the sensor's enforcer and answers it with
+ * events (mg_qev_command) as @name, at the sensor's time or @now_us (the
+ * wall clock) if that is later: a live sensor acts before its first packet
+ * too. A change is saved to the enforcer's state file at once. */
+struct mg_command;
+void mg_sensor_command(struct mg_sensor *s, const struct mg_command *c, const char *name,
+		       uint64_t now_us);
+
 /* Puts @a (one of the sensor host's own addresses) on the never-quarantine list. */
 void mg_sensor_protect(struct mg_sensor *s, const struct mg_addr *a);
 

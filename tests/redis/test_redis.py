@@ -29,12 +29,18 @@ def free_port():
 
 
 class Server:
-    def __init__(self, d, password=None):
+    def __init__(self, d, password=None, tls=None):
         self.dir, self.port, self.password = d, free_port(), password
+        self.tls = tls  # (ca, cert, key, clients must authenticate)
         self.proc = None
 
     def start(self):
-        args = ['redis-server', '--port', str(self.port), '--bind', '127.0.0.1', '--dir',
+        port = ['--port', str(self.port)]
+        if self.tls:
+            port = ['--port', '0', '--tls-port', str(self.port), '--tls-ca-cert-file', self.tls[0],
+                    '--tls-cert-file', self.tls[1], '--tls-key-file', self.tls[2],
+                    '--tls-auth-clients', 'yes' if self.tls[3] else 'no']
+        args = ['redis-server'] + port + ['--bind', '127.0.0.1', '--dir',
                 self.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
         if self.password:
             args += ['--requirepass', self.password]
@@ -56,7 +62,9 @@ class Server:
 
     def cli(self, *args, check=True):
         env = dict(os.environ, REDISCLI_AUTH=self.password) if self.password else None
-        return subprocess.run(['redis-cli', '-p', str(self.port), '--raw'] + list(args),
+        tls = ['--tls', '--cacert', self.tls[0], '--cert', self.tls[4], '--key', self.tls[5]] \
+            if self.tls else []
+        return subprocess.run(['redis-cli', '-p', str(self.port), '--raw'] + tls + list(args),
                               capture_output=True, text=True, check=check, env=env)
 
     def events(self):
@@ -206,13 +214,81 @@ class Journal(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn('redis URL must start with redis://', p.stderr)
         for url, why in (('redis://h:99999', 'bad port'), ('redis://h/x', 'bad database'),
-                         ('redis://', 'no host')):
+                         ('redis://', 'no host'), ('redis://h/?ca=/x', 'ca, cert and key are for rediss'),
+                         ('rediss://h/?cipher=x', 'unknown or bad option')):
             with open(self.conf, 'a') as f:
                 f.write('url = %s\n' % url)
             p = subprocess.run([MUDGUARD, '--check-config', '-c', self.conf],
                                capture_output=True, text=True)
             self.assertEqual(p.returncode, 1)
             self.assertIn('redis.url: redis URL: ' + why, p.stderr)
+
+
+def make_certs(d):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate."""
+    def run(*a):
+        subprocess.run(['openssl'] + list(a), check=True, capture_output=True, cwd=d)
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
+        '-days', '2', '-subj', '/CN=mudguard test CA')
+    with open(os.path.join(d, 'ext'), 'w') as f:
+        f.write('subjectAltName=IP:127.0.0.1\n')
+    for who in ('server', 'client'):
+        run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', who + '.key', '-out', who + '.csr',
+            '-subj', '/CN=' + who)
+        run('x509', '-req', '-in', who + '.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
+            '-CAcreateserial', '-out', who + '.pem', '-days', '2', '-extfile', 'ext')
+    return [os.path.join(d, x) for x in ('ca.pem', 'server.pem', 'server.key')]
+
+
+def redis_has_tls():
+    if not shutil.which('redis-server') or not shutil.which('openssl'):
+        return False
+    p = subprocess.run(['redis-server', '--port', '0', '--tls-port', '0', '--test-memory', '0'],
+                       capture_output=True, text=True)
+    return 'tls-port' not in p.stdout + p.stderr
+
+
+@unittest.skipUnless(redis_has_tls(), 'needs a redis-server built with TLS, and openssl')
+class Tls(Journal):
+    """The journal and mudguardctl over TLS (rediss://): the server's
+    certificate is verified against the CA given, or the system's store."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix='mg-redis-tls-')
+        ca, cert, key = make_certs(self.dir)
+        self.client = [os.path.join(self.dir, 'client.pem'), os.path.join(self.dir, 'client.key')]
+        self.srv = Server(self.dir, tls=[ca, cert, key, True] + self.client)
+        self.srv.start()
+        self.url = 'rediss://127.0.0.1:%d/?ca=%s&cert=%s&key=%s' % (self.srv.port, ca,
+                                                                    *self.client)
+        self.conf = os.path.join(self.dir, 'mudguard.conf')
+        with open(self.conf, 'w') as f:
+            f.write('[redis]\nspool = %s/spool\nsensor = test\n' % self.dir)
+
+    def test_stream_is_the_output(self):
+        lines, p = self.replay(os.path.join(PCAPS, 'benign.pcap'), url=self.url)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn('unreachable', p.stderr)
+        self.assertEqual(self.srv.events(), lines)
+        dev = subprocess.run([CTL, '--redis', self.url, 'devices'], capture_output=True, text=True)
+        self.assertEqual(dev.returncode, 0, dev.stderr)
+        self.assertIn('44:19:b6:10:00:95', dev.stdout)
+
+    def test_untrusted_server_gets_nothing(self):
+        for url, why in ((self.url.split('?')[0], 'certificate'),  # the system's CAs
+                         (self.url.split('&')[0], 'handshake')):  # no client certificate
+            lines, p = self.replay(os.path.join(PCAPS, 'benign.pcap'), url=url)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(sum('Redis unreachable' in x for x in p.stderr.splitlines()), 1,
+                             p.stderr)
+            self.assertIn(why, p.stderr)
+            self.assertIn('%d spooled' % len(lines), p.stderr)
+            self.assertEqual(self.srv.cli('XLEN', 'mudguard:events').stdout.strip(), '0')
+        os.remove(os.path.join(self.dir, 'spool'))
+
+    # the plain-Redis scenarios that say nothing about the transport
+    test_outage_loses_and_duplicates_nothing = test_spool_bound = None
+    test_quarantine_registry = test_mudguardctl = test_auth = test_bad_url = None
 
 
 if __name__ == '__main__':

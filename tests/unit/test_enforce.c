@@ -215,6 +215,62 @@ static void test_expiry_and_state(void **state)
 	unlink(path);
 }
 
+/* Pins (kept in the state file) and an analyst's approval in monitor mode. */
+static void test_pins_and_approval(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/mg-enf-XXXXXX", err[256];
+	int fd = mkstemp(path);
+	close(fd);
+	unlink(path);
+	struct mg_enf_cfg c = cfg();
+	c.state_file = path;
+	c.mode = MG_ENF_MONITOR;
+	struct mg_enf *e;
+	struct mg_enf_result r;
+	struct mg_addr a = v4(10);
+
+	assert_int_equal(mg_enf_new(&e, &c, err, sizeof(err)), 0);
+	mg_enf_quarantine(e, M1, &a, 1, "scan", "", S, 10, &r);
+	assert_int_equal(r.outcome, MG_ENF_MONITORED);
+	assert_false(mg_enf_quarantined(e, M1));
+	/* approval acts in monitor mode (here the dry-run backend) */
+	mg_enf_approve(e, M1, &a, 1, "approved by carol: sure", "ev:1", S, &r);
+	assert_int_equal(r.outcome, MG_ENF_DRY_RUN);
+	assert_true(mg_enf_quarantined(e, M1));
+	mg_enf_approve(e, M1, &a, 1, "again", "ev:1", S, &r);
+	assert_int_equal(r.outcome, MG_ENF_ALREADY);
+	/* release lifts it in monitor mode too */
+	mg_enf_release(e, M1, "ok", 2 * S, &r);
+	assert_int_equal(r.outcome, MG_ENF_DRY_RUN);
+	assert_false(mg_enf_quarantined(e, M1));
+	/* a pin holds against verdicts and approvals alike */
+	assert_int_equal(mg_enf_pin(e, M2, "by bob: lab camera"), 1);
+	assert_int_equal(mg_enf_pin(e, M2, "by bob: still lab"), 0);
+	assert_true(mg_enf_pinned(e, M2));
+	mg_enf_approve(e, M2, NULL, 0, "x", "", S, &r);
+	assert_int_equal(r.outcome, MG_ENF_SUPPRESSED);
+	assert_non_null(strstr(r.why, "pinned (never quarantine): by bob: still lab"));
+	assert_int_equal(mg_enf_save(e, err, sizeof(err)), 0);
+	mg_enf_free(e);
+
+	/* a restart keeps the pin; unpin ends it */
+	assert_int_equal(mg_enf_new(&e, &c, err, sizeof(err)), 0);
+	assert_true(mg_enf_pinned(e, M2));
+	assert_int_equal(mg_enf_unpin(e, M2), 1);
+	assert_int_equal(mg_enf_unpin(e, M2), 0);
+	c.mode = MG_ENF_ENFORCE;
+	mg_enf_free(e);
+	assert_int_equal(mg_enf_new(&e, &c, err, sizeof(err)), 0);
+	mg_enf_quarantine(e, M2, NULL, 0, "x", "", S, 10, &r);
+	assert_int_equal(r.outcome, MG_ENF_SUPPRESSED); /* the file still has the pin: not saved */
+	mg_enf_unpin(e, M2);
+	mg_enf_quarantine(e, M2, NULL, 0, "x", "", S, 10, &r);
+	assert_int_equal(r.outcome, MG_ENF_DRY_RUN);
+	mg_enf_free(e);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_never),
 		cmocka_unit_test(test_breaker),
 		cmocka_unit_test(test_expiry_and_state),
+		cmocka_unit_test(test_pins_and_approval),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

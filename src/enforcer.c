@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "enforcer.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "../events/redis.h"
+#include "quarantine_ev.h"
+
+struct enforcer {
+	struct mg_enf *e;
+	struct mg_events *ev;
+	struct mg_rconsumer *c;
+	const char *name;
+	uint64_t now_us;
+	bool changed;
+};
+
+static uint64_t wall_us(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+static void note(void *user, enum mg_enf_note what, const uint8_t *mac, const char *detail)
+{
+	struct enforcer *x = user;
+	mg_qev_note(x->ev, x->now_us, x->e, what, mac, detail);
+	x->changed = true;
+}
+
+static void on_entry(void *user, const char *stream, const char *id, unsigned nf,
+		     const char *const *fields, const char *const *values)
+{
+	struct enforcer *x = user;
+	char why[320];
+	bool changed = false;
+	if (!strcmp(stream, MG_REDIS_COMMANDS)) {
+		struct mg_command c;
+		mg_command_from_fields(&c, id, nf, fields, values);
+		changed = mg_qev_command(x->ev, x->now_us, x->e, &c, x->name);
+	}
+	for (unsigned i = 0; i < nf && strcmp(stream, MG_REDIS_COMMANDS); i++)
+		if (!strcmp(fields[i], "event")) {
+			size_t known = mg_rconsumer_known(x->c);
+			/* the share limit needs the devices known; unknown yet: not that limit */
+			changed = mg_qev_apply_verdict(x->ev, x->now_us, x->e, values[i],
+						       known ? known : 1000000);
+		}
+	/* saved before the entry is acknowledged: a crash in between reads it again */
+	if (changed && mg_enf_save(x->e, why, sizeof(why)) < 0)
+		mg_qev_note(x->ev, x->now_us, x->e, MG_ENF_ERROR, NULL, why);
+}
+
+void mg_each_own_address(void (*cb)(void *user, const struct mg_addr *a), void *user)
+{
+	struct ifaddrs *ifa;
+	struct mg_addr a;
+
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			mg_addr_set_v4(&a, (const uint8_t *)&((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr);
+			cb(user, &a);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			mg_addr_set_v6(&a, ((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr.s6_addr);
+			cb(user, &a);
+		}
+	}
+	freeifaddrs(ifa);
+}
+
+static void protect(void *user, const struct mg_addr *a)
+{
+	mg_enf_never_addr(user, a, false);
+}
+
+int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const char *name,
+		    volatile sig_atomic_t *stop, void (*log)(void *user, const char *line),
+		    char *err, size_t errlen)
+{
+	struct enforcer x = {.ev = ev, .name = name};
+	struct mg_enf_cfg ec;
+	char group[200], why[320], last_err[320] = "";
+	int rc;
+
+	mg_config_enforcer(cfg, &ec);
+	if (ec.backend == MG_ENF_OFF) {
+		snprintf(err, errlen, "--enforcer needs [enforce] backend dry-run or nft (it is off)");
+		return -EINVAL;
+	}
+	if (!cfg->redis_url[0]) {
+		snprintf(err, errlen, "--enforcer needs --redis URL (or [redis] url)");
+		return -EINVAL;
+	}
+	if ((rc = mg_enf_new(&x.e, &ec, err, errlen)) < 0)
+		return rc;
+	mg_each_own_address(protect, x.e); /* the gateway itself is never quarantined */
+	snprintf(group, sizeof(group), "enforcer:%s", name);
+	const char *streams[] = {MG_REDIS_VERDICTS, MG_REDIS_COMMANDS};
+	if ((rc = mg_rconsumer_open(&x.c, cfg->redis_url, streams, 2, group, name, log, NULL, err,
+				    errlen)) < 0) {
+		mg_enf_free(x.e);
+		return rc;
+	}
+	bool started = false;
+	uint64_t next_tick = 0;
+	while (!*stop) {
+		x.now_us = wall_us();
+		if (x.now_us >= next_tick) { /* once a second: set up, expiries, the table */
+			next_tick = x.now_us + 1000000u;
+			mg_events_flush(ev);
+			rc = 0;
+			if (!started)
+				started = (rc = mg_enf_start(x.e, x.now_us, note, &x, why, sizeof(why))) == 0;
+			if (started) {
+				mg_enf_expire(x.e, x.now_us, note, &x);
+				rc = mg_enf_check(x.e, x.now_us, note, &x, why, sizeof(why));
+			}
+			if (rc >= 0)
+				last_err[0] = 0;
+			else if (strcmp(why, last_err)) { /* reported once per new failure */
+				snprintf(last_err, sizeof(last_err), "%s", why);
+				mg_qev_note(ev, x.now_us, x.e, MG_ENF_ERROR, NULL, why);
+			}
+		}
+		if (started) /* what arrives before the table is set up waits */
+			mg_rconsumer_poll(x.c, on_entry, &x);
+		if (x.changed) { /* an expiry or a reconciliation */
+			x.changed = false;
+			if (mg_enf_save(x.e, why, sizeof(why)) < 0)
+				mg_qev_note(ev, x.now_us, x.e, MG_ENF_ERROR, NULL, why);
+		}
+		struct timespec pause = {0, 50000000};
+		nanosleep(&pause, NULL);
+	}
+	mg_rconsumer_close(x.c);
+	rc = mg_enf_save(x.e, err, errlen);
+	mg_enf_free(x.e);
+	return rc;
+}
