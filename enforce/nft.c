@@ -979,8 +979,13 @@ int mg_nft_setup(struct mg_nft *n, const struct mg_nft_policy *pol, char *err, s
 int mg_nft_teardown(struct mg_nft *n, char *err, size_t errlen)
 {
 	int rc = mg_nft_table_state(n, err, errlen);
-	if (rc <= 0)
-		return rc ? rc : -ENOENT;
+	if (rc == 0) {
+		snprintf(err, errlen, "no table %s %s to delete",
+			 n->family == NFPROTO_BRIDGE ? "bridge" : "inet", n->table);
+		return -ENOENT;
+	}
+	if (rc < 0)
+		return rc;
 	batch_reset(n);
 	if (table_msg(n, NFT_MSG_DELTABLE) < 0)
 		return -ENOMEM;

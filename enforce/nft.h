@@ -79,7 +79,8 @@ int mg_nft_setup(struct mg_nft *n, const struct mg_nft_policy *pol, char *err, s
  * name is not ours, else -errno. */
 int mg_nft_table_state(struct mg_nft *n, char *err, size_t errlen);
 
-/* Deletes our table (not a foreign one). Returns 0, -ENOENT or -errno. */
+/* Deletes our table (not a foreign one). Returns 0, -ENOENT (there is
+ * none), or -errno; the reason is in @err. */
 int mg_nft_teardown(struct mg_nft *n, char *err, size_t errlen);
 
 /* Queues adding @a (@mac for MG_NFT_Q_MAC) to a quarantine set with a timeout

@@ -152,7 +152,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (!strcmp(cmd, "teardown")) {
-		struct mg_nft *n;
+		struct mg_nft *n = NULL;
 		if (mg_nft_open(&n, &ec.nft, err, sizeof(err)) < 0 ||
 		    (rc = mg_nft_teardown(n, err, sizeof(err))) < 0) {
 			fprintf(stderr, "mudguard-enforce: %s\n", err);

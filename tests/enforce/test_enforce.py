@@ -283,6 +283,9 @@ class Namespaces(unittest.TestCase):
 
     def test_foreign_table_refused(self):
         self.run_enforce('teardown')
+        _, p = self.run_enforce('teardown', check=False)  # nothing left: said so
+        self.assertEqual(p.returncode, 1)
+        self.assertIn('no table %s mudguard to delete' % self.family, p.stderr)
         sh('nft', 'add', 'table', self.family, 'mudguard', ns=R)
         _, p = self.run_enforce('setup', check=False)
         self.assertNotEqual(p.returncode, 0)
