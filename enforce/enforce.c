@@ -177,6 +177,16 @@ static bool protected(const struct mg_enf *e, const uint8_t mac[6], const struct
 
 /* ---- state ---- */
 
+/* Control characters in @s become spaces: reasons and notes come from
+ * analysts and sensors, and a newline would start a line of its own in the
+ * state file. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 /* Room for one more element of @size bytes in *@arr (*@cap allocated, @n used). */
 static int reserve(void **arr, size_t *cap, size_t n, size_t size)
 {
@@ -526,6 +536,7 @@ static int quarantine(struct mg_enf *e, const uint8_t mac[6], const struct mg_ad
 	q->expires_us = r->expires_us;
 	snprintf(q->reason, sizeof(q->reason), "%s%s%s", reason, ref && *ref ? " ref " : "",
 		 ref ? ref : "");
+	one_line(q->reason);
 	if (e->nft && (queue(e, q, true, now_us) < 0 || mg_nft_commit(e->nft, err, sizeof(err)) < 0)) {
 		r->outcome = MG_ENF_FAILED;
 		snprintf(r->why, sizeof(r->why), "nftables: %s", err);
@@ -557,17 +568,21 @@ int mg_enf_approve(struct mg_enf *e, const uint8_t mac[6], const struct mg_addr 
 
 int mg_enf_pin(struct mg_enf *e, const uint8_t mac[6], const char *note)
 {
-	for (size_t i = 0; i < e->npins; i++)
-		if (!memcmp(e->pins[i].mac, mac, 6)) {
-			snprintf(e->pins[i].note, sizeof(e->pins[i].note), "%s", note);
-			return 0;
-		}
-	if (reserve((void **)&e->pins, &e->cappins, e->npins, sizeof(*e->pins)) < 0)
-		return -ENOMEM;
-	struct pin *p = &e->pins[e->npins++];
-	memcpy(p->mac, mac, 6);
+	struct pin *p = NULL;
+	int added = 0;
+	for (size_t i = 0; i < e->npins && !p; i++)
+		if (!memcmp(e->pins[i].mac, mac, 6))
+			p = &e->pins[i];
+	if (!p) {
+		if (reserve((void **)&e->pins, &e->cappins, e->npins, sizeof(*e->pins)) < 0)
+			return -ENOMEM;
+		p = &e->pins[e->npins++];
+		memcpy(p->mac, mac, 6);
+		added = 1;
+	}
 	snprintf(p->note, sizeof(p->note), "%s", note);
-	return 1;
+	one_line(p->note);
+	return added;
 }
 
 int mg_enf_unpin(struct mg_enf *e, const uint8_t mac[6])
@@ -743,6 +758,7 @@ static void seen_cb(void *user, enum mg_nft_set set, const uint8_t *key, uint32_
 				q->expires_us = s->now_us + expires_ms * 1000u;
 				snprintf(q->reason, sizeof(q->reason), "%s",
 					 strncmp(cmt, "mudguard: ", 10) ? cmt : cmt + 10);
+				one_line(q->reason);
 			}
 		}
 	}

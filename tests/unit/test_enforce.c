@@ -271,6 +271,37 @@ static void test_pins_and_approval(void **state)
 	unlink(path);
 }
 
+/* Notes and reasons come from analysts and sensors: a newline in one must
+ * not become a line of the state file (here: a forged quarantine). */
+static void test_text_stays_on_its_line(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/mg-enf-XXXXXX", err[256];
+	int fd = mkstemp(path);
+	close(fd);
+	unlink(path);
+	struct mg_enf_cfg c = cfg();
+	c.state_file = path;
+	struct mg_enf *e;
+	struct mg_enf_result r;
+
+	assert_int_equal(mg_enf_new(&e, &c, err, sizeof(err)), 0);
+	assert_int_equal(mg_enf_pin(e, M1, "by eve: x\nq 02:00:00:00:00:09 99999999999999 - forged"), 1);
+	mg_enf_quarantine(e, M2, NULL, 0, "scan\rp 02:00:00:00:00:08 forged", "ev\n1", S, 10, &r);
+	assert_int_equal(r.outcome, MG_ENF_DRY_RUN);
+	assert_int_equal(mg_enf_save(e, err, sizeof(err)), 0);
+	mg_enf_free(e);
+
+	assert_int_equal(mg_enf_new(&e, &c, err, sizeof(err)), 0);
+	assert_int_equal(mg_enf_count(e), 1);
+	assert_true(mg_enf_pinned(e, M1));
+	static const uint8_t forged_q[6] = {2, 0, 0, 0, 0, 9}, forged_p[6] = {2, 0, 0, 0, 0, 8};
+	assert_false(mg_enf_quarantined(e, forged_q));
+	assert_false(mg_enf_pinned(e, forged_p));
+	mg_enf_free(e);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +310,7 @@ int main(void)
 		cmocka_unit_test(test_breaker),
 		cmocka_unit_test(test_expiry_and_state),
 		cmocka_unit_test(test_pins_and_approval),
+		cmocka_unit_test(test_text_stays_on_its_line),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
