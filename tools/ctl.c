@@ -49,6 +49,54 @@ static const char *field(json_t *o, const char *path)
 	return json_is_string(v) ? json_string_value(v) : "";
 }
 
+/* Control characters in the strings of @v, written out as \xNN (C1 as
+ * \u00NN): events carry what devices said (host names, user agents, MUD
+ * URLs), and a terminal must not obey an escape sequence planted there. */
+static void scrub(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	if (json_is_object(v)) {
+		json_object_foreach(v, key, x)
+			scrub(x);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			scrub(x);
+	} else if (json_is_string(v)) {
+		const unsigned char *s = (const unsigned char *)json_string_value(v);
+		size_t n = json_string_length(v), k, o = 0;
+		for (k = 0; k < n; k++)
+			if (s[k] < 0x20 || s[k] == 0x7f || (s[k] == 0xc2 && k + 1 < n && s[k + 1] < 0xa0))
+				break;
+		if (k == n)
+			return; /* the usual case: nothing to do */
+		char *out = malloc(n * 6 + 1);
+		if (!out)
+			return;
+		for (k = 0; k < n; k++) {
+			if (s[k] == 0xc2 && k + 1 < n && s[k + 1] >= 0x80 && s[k + 1] < 0xa0)
+				o += (size_t)sprintf(out + o, "\\u%04x", s[++k]);
+			else if (s[k] < 0x20 || s[k] == 0x7f)
+				o += (size_t)sprintf(out + o, "\\x%02x", s[k]);
+			else
+				out[o++] = (char)s[k];
+		}
+		out[o] = 0;
+		json_string_set(v, out);
+		free(out);
+	}
+}
+
+/* An event read from Redis; for a person's eyes, scrubbed. NULL if not JSON. */
+static json_t *load(const char *text)
+{
+	json_t *o = json_loads(text, 0, NULL);
+	if (o && !json_out)
+		scrub(o);
+	return o;
+}
+
 /* ---- devices ---- */
 
 /* the device hash's fields, in this order */
@@ -86,7 +134,7 @@ static void add_field(void *user, const char *f, const char *v)
 	struct dev *d = user;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(f, kinds[i]))
-			d->ev[i] = json_loads(v, 0, NULL);
+			d->ev[i] = load(v);
 }
 
 static int cmp_dev(const void *a, const void *b)
@@ -219,7 +267,7 @@ struct filter {
 static void show_event(void *user, const char *id, const char *event)
 {
 	struct filter *f = user;
-	json_t *o = json_loads(event, 0, NULL);
+	json_t *o = load(event);
 	(void)id;
 	if (!o)
 		return;
@@ -336,7 +384,7 @@ static int cmd_device(struct mg_rclient *c, const char *mac)
 		       field(d.ev[K_PIN], "by"), field(d.ev[K_PIN], "timestamp"));
 	printf("recent events (newest first):\n");
 	for (unsigned i = 0; i < f.shown; i++) {
-		json_t *o = json_loads(recent[i], 0, NULL);
+		json_t *o = load(recent[i]);
 		const char *why = field(o, "why");
 		printf("  %s  %-15s  %s\n", field(o, "timestamp"), field(o, "event_type"),
 		       *why ? why : field(o, "reason"));
@@ -351,7 +399,7 @@ static int cmd_device(struct mg_rclient *c, const char *mac)
 
 static void show_q(void *user, const char *mac, const char *event)
 {
-	json_t *o = json_loads(event, 0, NULL);
+	json_t *o = load(event);
 	(void)user;
 	if (json_out)
 		puts(event);
@@ -414,7 +462,7 @@ struct answers {
 static void show_answer(void *user, const char *id, const char *event)
 {
 	struct answers *a = user;
-	json_t *o = json_loads(event, 0, NULL);
+	json_t *o = load(event);
 	(void)id;
 	if (o && !strcmp(field(o, "event_type"), "command") && !strcmp(field(o, "command"), a->command)) {
 		const char *result = field(o, "result"), *detail = field(o, "detail");
@@ -553,7 +601,7 @@ static int cmd_act(struct mg_rclient *c, const char *action, const char *mac_in,
 static void show_audit(void *user, const char *id, const char *event)
 {
 	struct filter *f = user;
-	json_t *o = json_loads(event, 0, NULL);
+	json_t *o = load(event);
 	(void)id;
 	if (!o || (f->mac && strcmp(field(o, "mac"), f->mac)) ||
 	    (f->since && strcmp(field(o, "timestamp"), f->since) < 0)) {

@@ -197,6 +197,22 @@ class Journal(unittest.TestCase):
         self.assertIn('evidence dhcp.vendor_class = hikvision-ipc', self.ctl('device', cam))
         q = self.ctl('quarantine', 'list').splitlines()
         self.assertEqual([x.split()[:2] for x in q[1:]], [[cam, 'monitor']])
+        # what a device said never reaches the analyst's terminal as control bytes
+        planted = {'timestamp': '2025-01-01T13:00:00.000000Z', 'event_type': 'identity',
+                   'mac': cam, 'vendor': 'Evil\x1b]2;owned\x07\u009b2J', 'class': 'camera',
+                   'evidence': [{'signal': 'dhcp.hostname', 'value': 'cam\r\nfake line',
+                                 'weight': 1}]}
+        line = json.dumps(planted)
+        self.srv.cli('XADD', 'mudguard:events', '*', 'id', 'x', 'event', line)
+        self.srv.cli('HSET', 'mudguard:device:' + cam, 'identity', line)
+        for args in (('devices',), ('device', cam), ('events', '--type', 'identity')):
+            out = subprocess.run([CTL, '--redis', self.srv.url()] + list(args),
+                                 capture_output=True, check=True).stdout.decode()  # no \r -> \n
+            self.assertFalse([c for c in out if ord(c) < 0x20 and c != '\n' or
+                              0x7f <= ord(c) < 0xa0], (args, out))
+        self.assertIn('Evil\\x1b]2;owned\\x07\\u009b2J', self.ctl('device', cam))
+        self.assertIn('cam\\x0d\\x0afake line', self.ctl('device', cam))
+        self.assertIn(line, self.ctl('--json', 'events', '--type', 'identity').splitlines())
 
     def test_auth(self):
         self.srv.stop()
