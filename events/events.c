@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "events.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -19,9 +20,13 @@ struct mg_events {
 	mg_events_sink sink;
 	void *sink_user;
 	char sensor[128], run[200];
+	char id_json[300]; /* ,"event_id":"SENSOR:RUN:  (made once per run) */
+	size_t id_json_len;
 	uint64_t seq;
 	json_t *stack[MAX_DEPTH];
 	int depth; /* stack[0] is the event; -1: none under construction */
+	char *line; /* the event serialised, reused (grown to the largest) */
+	size_t cap;
 };
 
 int mg_events_open(struct mg_events **out, const char *path, char *err, size_t errlen)
@@ -61,6 +66,7 @@ int mg_events_close(struct mg_events *e)
 	if (e->own && fclose(e->f) != 0)
 		e->failed = true;
 	rc = e->failed ? -EIO : 0;
+	free(e->line);
 	free(e);
 	return rc;
 }
@@ -175,36 +181,102 @@ void mg_ev_close(struct mg_events *e)
 		e->depth--;
 }
 
+/* Makes room for @need bytes in e->line. */
+static int grow(struct mg_events *e, size_t need)
+{
+	if (need <= e->cap)
+		return 0;
+	size_t cap = e->cap ? e->cap : 1024;
+	while (cap < need)
+		cap *= 2;
+	char *p = realloc(e->line, cap);
+	if (!p)
+		return -ENOMEM;
+	e->line = p;
+	e->cap = cap;
+	return 0;
+}
+
+/* Serialises @o into e->line, leaving @room bytes after it. Returns the
+ * length, 0 on error. No allocation once the buffer has grown to the
+ * largest event. */
+static size_t serialise(struct mg_events *e, json_t *o, size_t room)
+{
+	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6);
+	for (;;) {
+		size_t n = json_dumpb(o, e->line, e->cap > room ? e->cap - room : 0, flags);
+		if (!n || n + room <= e->cap)
+			return n;
+		if (grow(e, n + room) < 0)
+			return 0;
+	}
+}
+
+/* The run is named by its first event's time (a replay repeats it); the
+ * start of every event_id member is made once (the sensor's name and a
+ * timestamp need no escaping). */
+static void start_run(struct mg_events *e)
+{
+	json_t *ts = json_object_get(e->stack[0], "timestamp");
+	snprintf(e->run, sizeof(e->run), "mudguard:run:%s:%s", e->sensor,
+		 json_is_string(ts) ? json_string_value(ts) : "0");
+	int n = snprintf(e->id_json, sizeof(e->id_json), ",\"event_id\":\"%s:", e->run + 13);
+	e->id_json_len = n > 0 && (size_t)n < sizeof(e->id_json) ? (size_t)n : 0;
+}
+
+size_t mg_u64_str(char *buf, uint64_t v)
+{
+	char t[20];
+	size_t n = 0;
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		buf[i] = t[n - 1 - i];
+	buf[n] = 0;
+	return n;
+}
+
 int mg_ev_emit(struct mg_events *e)
 {
+	char id[sizeof(e->id_json) + 24], num[24];
 	int rc = 0;
 
 	if (e->depth < 0)
 		return -EINVAL;
-	const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6);
+	size_t room = 1; /* the newline */
 	if (e->sink) {
-		char id[260];
-		if (!e->run[0]) { /* the run is named by its first event's time: replays repeat */
-			json_t *ts = json_object_get(e->stack[0], "timestamp");
-			snprintf(e->run, sizeof(e->run), "mudguard:run:%s:%s", e->sensor,
-				 ts ? json_string_value(ts) : "0");
-		}
-		snprintf(id, sizeof(id), "%s:%" PRIu64, e->run + 13, ++e->seq);
-		json_object_set_new(e->stack[0], "event_id", json_string(id));
-		char *line = json_dumps(e->stack[0], flags);
-		if (!line || fputs(line, e->f) == EOF || fputc('\n', e->f) == EOF) {
-			e->failed = true;
-			rc = -EIO;
-		}
-		json_t *type = json_object_get(e->stack[0], "event_type");
-		json_t *mac = json_object_get(e->stack[0], "mac");
-		if (line)
-			e->sink(e->sink_user, e->run, e->seq, id, type ? json_string_value(type) : "",
-				mac ? json_string_value(mac) : "", line, strlen(line));
-		free(line);
-	} else if (json_dumpf(e->stack[0], e->f, flags) < 0 || fputc('\n', e->f) == EOF) {
+		if (!e->run[0])
+			start_run(e);
+		room += e->id_json_len + sizeof(num) + 1;
+	}
+	size_t n = serialise(e, e->stack[0], room);
+	bool journal = n && e->sink && e->id_json_len > 13 && e->line[n - 1] == '}';
+	if (journal) {
+		/* "event_id" goes last; spliced into the text, which costs far less
+		 * than a member added to the object (the journal's per-event cost) */
+		size_t nl = mg_u64_str(num, ++e->seq), pl = e->id_json_len - 13; /* SENSOR:RUN: */
+		memcpy(id, e->id_json + 13, pl);
+		memcpy(id + pl, num, nl + 1);
+		n--;
+		memcpy(e->line + n, e->id_json, e->id_json_len);
+		n += e->id_json_len;
+		memcpy(e->line + n, num, nl);
+		n += nl;
+		memcpy(e->line + n, "\"}", 2);
+		n += 2;
+	}
+	if (n)
+		e->line[n++] = '\n';
+	if (!n || fwrite(e->line, 1, n, e->f) != n) {
 		e->failed = true;
 		rc = -EIO;
+	}
+	if (journal) {
+		json_t *type = json_object_get(e->stack[0], "event_type");
+		json_t *mac = json_object_get(e->stack[0], "mac");
+		e->sink(e->sink_user, e->run, e->seq, id, type ? json_string_value(type) : "",
+			mac ? json_string_value(mac) : "", e->line, n - 1);
 	}
 	json_decref(e->stack[0]);
 	e->depth = -1;
@@ -215,6 +287,9 @@ int mg_ev_emit(struct mg_events *e)
 void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink cb, void *user)
 {
 	snprintf(e->sensor, sizeof(e->sensor), "%s", sensor);
+	for (char *c = e->sensor; *c; c++) /* it goes into keys, ids and tab-separated lines */
+		if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
+			*c = '-';
 	e->sink = cb;
 	e->sink_user = user;
 }

@@ -22,6 +22,10 @@ int mg_events_close(struct mg_events *e);
 /* Writes "2024-05-01T12:00:00.123456Z" for @ts_us into @buf (>= 28 bytes). */
 char *mg_ts_str(uint64_t ts_us, char *buf, size_t len);
 
+/* @v in decimal into @buf (at least 21 bytes), NUL-terminated, without
+ * printf (the journal's per-event path). Returns the length. */
+size_t mg_u64_str(char *buf, uint64_t v);
+
 /* Starts an event with `timestamp` and `event_type`. Only one event is under
  * construction at a time per mg_events; the builder calls below add to the
  * innermost open object or array (@key is ignored inside an array). */
@@ -42,9 +46,12 @@ int mg_ev_emit(struct mg_events *e);
  * Events then carry "event_id": "SENSOR:RUN:SEQ", where RUN is the first
  * event's timestamp (so a replay gives the same ids); @run is
  * "mudguard:run:SENSOR:RUN" and @seq counts from 1; @type is the event type,
- * @mac the device's ("" if none). */
+ * @mac the device's ("" if none); @json is @len bytes, not NUL-terminated,
+ * valid during the call. */
 typedef void (*mg_events_sink)(void *user, const char *run, uint64_t seq, const char *id,
 			       const char *type, const char *mac, const char *json, size_t len);
+/* @sensor names this instance in the ids (bytes other than letters, digits,
+ * '.', '_' and '-' become '-'). */
 void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink cb, void *user);
 
 /* Reads top-level @key of the JSON object @json (an event read back) into

@@ -10,22 +10,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
+#include "events.h"
 #include "tls.h"
 
 #define BATCH 256    /* events per script call */
 #define PIPELINE 16  /* script calls in flight */
 #define WRITER_ROUND_NS 20000000 /* an event waits at most this long for the writer */
+#define WRITER_NICE 10		 /* the writer thread's priority, below the packet path's */
+
+/* Items the writer has sent go back to a pool the packet path takes them
+ * from: a malloc on one thread and a free on the other contend for the
+ * allocator's lock on every event. Events up to this size are pooled (flow
+ * events, the bulk, are under 600 bytes); larger ones are allocated. */
+#define ITEM_POOLED 1024
+#define POOL_MAX (BATCH * PIPELINE) /* pooled items kept at most (~4 MiB) */
 
 struct item {
+	struct item *next; /* in the pool */
+	size_t cap;	   /* bytes allocated after the struct */
 	uint64_t seq;
 	size_t len;
 	char *run, *id, *json; /* in the same allocation */
 	char type[24], mac[18];
+};
+
+struct resp { /* commands in RESP, to send at once */
+	char *b;
+	size_t n, cap;
 };
 
 struct mg_redis {
@@ -42,12 +61,15 @@ struct mg_redis {
 	pthread_cond_t cv;
 	struct item **q;
 	size_t head, n;
+	struct item *pool; /* sent items, for reuse */
+	size_t npool;
 	bool stop;
 	unsigned wait_ms;
 	struct mg_redis_stats st;
 
 	/* the writer's own */
 	redisContext *c;
+	struct resp out; /* a transaction's commands, formatted */
 	char mark_run[200];
 	uint64_t mark;
 	bool mark_valid;
@@ -68,13 +90,24 @@ __attribute__((format(printf, 2, 3))) static void say(struct mg_redis *r, const 
 	r->log(r->log_user, line);
 }
 
-static struct item *item_new(const char *run, uint64_t seq, const char *id, const char *type,
-			     const char *mac, const char *json, size_t len)
+/* @src into @dst (@cap bytes), cut short if it must be. */
+static void copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+static size_t item_size(const char *run, const char *id, size_t len)
+{
+	return strlen(run) + 1 + strlen(id) + 1 + len + 1;
+}
+
+/* Fills @it (with room for item_size()). No snprintf: this is the packet path. */
+static void item_fill(struct item *it, const char *run, uint64_t seq, const char *id,
+		      const char *type, const char *mac, const char *json, size_t len)
 {
 	size_t lr = strlen(run) + 1, li = strlen(id) + 1;
-	struct item *it = malloc(sizeof(*it) + lr + li + len + 1);
-	if (!it)
-		return NULL;
 	it->seq = seq;
 	it->len = len;
 	it->run = (char *)(it + 1);
@@ -84,9 +117,46 @@ static struct item *item_new(const char *run, uint64_t seq, const char *id, cons
 	memcpy(it->id, id, li);
 	memcpy(it->json, json, len);
 	it->json[len] = 0;
-	snprintf(it->type, sizeof(it->type), "%s", type);
-	snprintf(it->mac, sizeof(it->mac), "%s", mac);
+	copy(it->type, sizeof(it->type), type);
+	copy(it->mac, sizeof(it->mac), mac);
+}
+
+/* A new item of at least @size bytes. */
+static struct item *item_alloc(size_t size)
+{
+	struct item *it = malloc(sizeof(*it) + size);
+	if (it)
+		it->cap = size;
 	return it;
+}
+
+static struct item *item_new(const char *run, uint64_t seq, const char *id, const char *type,
+			     const char *mac, const char *json, size_t len)
+{
+	struct item *it = item_alloc(item_size(run, id, len));
+	if (it)
+		item_fill(it, run, seq, id, type, mac, json, len);
+	return it;
+}
+
+/* Gives back @n items the writer is done with: to the pool while it has
+ * room, else freed. */
+static void item_release(struct mg_redis *r, struct item **it, size_t n)
+{
+	size_t k = 0;
+	pthread_mutex_lock(&r->mu);
+	for (size_t i = 0; i < n; i++) {
+		if (it[i]->cap == ITEM_POOLED && r->npool < POOL_MAX) {
+			it[i]->next = r->pool;
+			r->pool = it[i];
+			r->npool++;
+		} else {
+			it[k++] = it[i];
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	for (size_t i = 0; i < k; i++)
+		free(it[i]);
 }
 
 /* ---- the URL ---- */
@@ -337,6 +407,54 @@ static bool answers(struct mg_redis *r, const size_t *ks, const size_t *cmds, si
 	return true;
 }
 
+/* ---- commands formatted here in RESP, a transaction at a time: hiredis'
+ * own formatting (sdscatfmt for every argument) cost the writer more than
+ * everything else it does ---- */
+
+static bool resp_room(struct resp *o, size_t more)
+{
+	if (o->n + more <= o->cap)
+		return true;
+	size_t cap = o->cap ? o->cap : 65536;
+	while (cap < o->n + more)
+		cap *= 2;
+	char *b = realloc(o->b, cap);
+	if (!b)
+		return false;
+	o->b = b;
+	o->cap = cap;
+	return true;
+}
+
+/* @c, @v in decimal, CRLF (room for them was made). */
+static void resp_num(struct resp *o, char c, size_t v)
+{
+	o->b[o->n++] = c;
+	o->n += mg_u64_str(o->b + o->n, v);
+	o->b[o->n++] = '\r';
+	o->b[o->n++] = '\n';
+}
+
+/* Appends a command of @argc arguments (@lens: their lengths, or NULL for
+ * C strings). False when out of memory. */
+static bool resp_cmd(struct resp *o, int argc, const char *const *argv, const size_t *lens)
+{
+	if (!resp_room(o, 24))
+		return false;
+	resp_num(o, '*', (size_t)argc);
+	for (int i = 0; i < argc; i++) {
+		size_t len = lens ? lens[i] : strlen(argv[i]);
+		if (!resp_room(o, len + 26))
+			return false;
+		resp_num(o, '$', len);
+		memcpy(o->b + o->n, argv[i], len);
+		o->n += len;
+		o->b[o->n++] = '\r';
+		o->b[o->n++] = '\n';
+	}
+	return true;
+}
+
 /* The device state an event updates, as commands queued in the transaction:
  * returns how many, or -1. */
 static int state(struct mg_redis *r, const struct item *it)
@@ -358,8 +476,7 @@ static int state(struct mg_redis *r, const struct item *it)
 	const char *sadd[] = {"SADD", "mudguard:devices", it->mac};
 	const char *hset[] = {"HSET", key, it->type, it->json, "last_event", it->id};
 	size_t hl[] = {4, strlen(key), strlen(it->type), it->len, 10, strlen(it->id)};
-	if (redisAppendCommandArgv(r->c, 3, sadd, NULL) != REDIS_OK ||
-	    redisAppendCommandArgv(r->c, 6, hset, hl) != REDIS_OK)
+	if (!resp_cmd(&r->out, 3, sadd, NULL) || !resp_cmd(&r->out, 6, hset, hl))
 		return -1;
 	n = 2;
 	/* a registry (quarantines, pins) and its history, or a stream of its own */
@@ -381,14 +498,14 @@ static int state(struct mg_redis *r, const struct item *it)
 	if (reg) {
 		const char *a[] = {add ? "HSET" : "HDEL", reg, it->mac, it->json};
 		size_t al[] = {4, strlen(reg), strlen(it->mac), it->len};
-		if (redisAppendCommandArgv(r->c, add ? 4 : 3, a, al) != REDIS_OK)
+		if (!resp_cmd(&r->out, add ? 4 : 3, a, al))
 			return -1;
 		n++;
 	}
 	if (hist) {
 		const char *x[] = {"XADD", hist, "*", "mac", it->mac, "id", it->id, "event", it->json};
 		size_t xl[] = {4, strlen(hist), 1, 3, strlen(it->mac), 2, strlen(it->id), 5, it->len};
-		if (redisAppendCommandArgv(r->c, 9, x, xl) != REDIS_OK)
+		if (!resp_cmd(&r->out, 9, x, xl))
 			return -1;
 		n++;
 	}
@@ -402,7 +519,7 @@ static int state(struct mg_redis *r, const struct item *it)
  * when every group was answered. */
 static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 {
-	char maxlen[24], marks[PIPELINE][24];
+	char maxlen[24], marks[24];
 	size_t calls = 0, ks[PIPELINE], cmds[PIPELINE];
 
 	snprintf(maxlen, sizeof(maxlen), "%u", r->maxlen);
@@ -412,7 +529,8 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 		if (!mark_of(r, run))
 			return false;
 		const char *multi = "MULTI";
-		if (redisAppendCommandArgv(r->c, 1, &multi, NULL) != REDIS_OK)
+		r->out.n = 0;
+		if (!resp_cmd(&r->out, 1, &multi, NULL))
 			return false;
 		uint64_t mark = r->mark;
 		for (; i < n && k < BATCH && !strcmp(it[i]->run, run); i++) {
@@ -424,7 +542,7 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 					   it[i]->id, "event", it[i]->json};
 			size_t xl[] = {4, strlen(r->stream), 6, 1, strlen(maxlen), 1, 2,
 				       strlen(it[i]->id), 5, it[i]->len};
-			if (redisAppendCommandArgv(r->c, 10, x, xl) != REDIS_OK)
+			if (!resp_cmd(&r->out, 10, x, xl))
 				return false;
 			int extra = state(r, it[i]);
 			if (extra < 0)
@@ -433,10 +551,10 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 			mark = it[i]->seq;
 			k++;
 		}
-		snprintf(marks[calls], sizeof(marks[calls]), "%" PRIu64, mark);
-		const char *set[] = {"SET", run, marks[calls], "EX", "2592000"}, *exec = "EXEC";
-		if (redisAppendCommandArgv(r->c, 5, set, NULL) != REDIS_OK ||
-		    redisAppendCommandArgv(r->c, 1, &exec, NULL) != REDIS_OK)
+		snprintf(marks, sizeof(marks), "%" PRIu64, mark);
+		const char *set[] = {"SET", run, marks, "EX", "2592000"}, *exec = "EXEC";
+		if (!resp_cmd(&r->out, 5, set, NULL) || !resp_cmd(&r->out, 1, &exec, NULL) ||
+		    redisAppendFormattedCommand(r->c, r->out.b, r->out.n) != REDIS_OK)
 			return false;
 		r->mark = mark; /* as the server will have it once EXEC is answered */
 		if (skipped)
@@ -582,6 +700,10 @@ static void *writer(void *arg)
 {
 	struct mg_redis *r = arg;
 	no_sigpipe();
+	/* the packet path comes first: when the CPU is short, events wait in the
+	 * queue (bounded, drops counted) rather than packets in the kernel's
+	 * buffer; Linux gives each thread its own nice value */
+	setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), WRITER_NICE);
 	struct item *batch[BATCH * PIPELINE];
 	struct timespec give_up = {0, 0};
 
@@ -624,8 +746,7 @@ static void *writer(void *arg)
 					disconnect(r, r->c && r->c->err ? r->c->errstr : "no answer");
 				spool_add(r, batch, n);
 			}
-			for (size_t i = 0; i < n; i++)
-				free(batch[i]);
+			item_release(r, batch, n);
 		}
 		if (stopping) {
 			struct timespec now;
@@ -696,14 +817,26 @@ int mg_redis_open(struct mg_redis **out, const struct mg_redis_cfg *cfg, char *e
 void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char *id,
 		   const char *type, const char *mac, const char *json, size_t len)
 {
-	struct item *it = item_new(run, seq, id, type, mac, json, len);
+	size_t size = item_size(run, id, len);
+	struct item *it = NULL;
 	pthread_mutex_lock(&r->mu);
-	if (!it || r->n == r->queue_max) {
+	if (r->n < r->queue_max) {
+		if (size > ITEM_POOLED) {
+			it = item_alloc(size);
+		} else if (r->pool) {
+			it = r->pool;
+			r->pool = it->next;
+			r->npool--;
+		} else {
+			it = item_alloc(ITEM_POOLED);
+		}
+	}
+	if (!it) {
 		r->st.queue_dropped++;
 		pthread_mutex_unlock(&r->mu);
-		free(it);
 		return;
 	}
+	item_fill(it, run, seq, id, type, mac, json, len);
 	r->q[(r->head + r->n) % r->queue_max] = it;
 	r->n++;
 	r->st.queued++;
@@ -732,8 +865,14 @@ void mg_redis_close(struct mg_redis *r, unsigned wait_ms, struct mg_redis_stats 
 		r->head = (r->head + 1) % r->queue_max;
 		r->n--;
 	}
+	while (r->pool) {
+		struct item *next = r->pool->next;
+		free(r->pool);
+		r->pool = next;
+	}
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cv);
+	free(r->out.b);
 	free(r->q);
 	free(r);
 }

@@ -15,7 +15,9 @@
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
 
-enum ktype { K_U32, K_BOOL, K_STR, K_PREFIXES, K_CHOICE, K_I32 };
+/* K_NAME: a name that goes into Redis keys, consumer groups, event ids and
+ * the spool's tab-separated lines: letters, digits, '.', '_', '-' */
+enum ktype { K_U32, K_BOOL, K_STR, K_PREFIXES, K_CHOICE, K_I32, K_NAME };
 
 struct key {
 	const char *section, *name;
@@ -129,7 +131,7 @@ static const struct key keys[] = {
 	STR("redis", "spool", redis_spool, "/var/tmp/mudguard-redis.spool", K_STR),
 	U32("redis", "spool_max", redis_spool_max, 1000, 100000000, 1000000, "events"),
 	U32("redis", "queue", redis_queue, 1024, 16777216, 262144, "events"),
-	STR("redis", "sensor", redis_sensor, "", K_STR),
+	STR("redis", "sensor", redis_sensor, "", K_NAME),
 	STR("output", "events", events, "-", K_STR),
 	BOOL("output", "flows", flows, "no"),
 };
@@ -238,6 +240,14 @@ static int apply(struct ctx *x, const struct key *k, const char *v)
 		}
 		__attribute__((fallthrough)); /* then stored as a string */
 	}
+	case K_NAME:
+		if (k->type == K_NAME && v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						   "0123456789._-")]) {
+			problem(x, "%s.%s may hold only letters, digits, '.', '_' and '-' (got \"%s\")",
+				k->section, k->name, v);
+			return -EINVAL;
+		}
+		__attribute__((fallthrough));
 	case K_STR:
 		if (strlen(v) >= k->size) {
 			problem(x, "%s.%s is longer than %zu characters", k->section, k->name,

@@ -56,14 +56,19 @@ static void test_values_and_errors(void **state)
 			   "[devices]\n"
 			   "local_networks = 10.0.0.0/33\n" /* line 11 */
 			   "[output]\n"
-			   "flows = yes\n";
+			   "flows = yes\n"
+			   "[redis]\n"
+			   "sensor = span\t1\n"   /* line 15: goes into keys and tab-separated lines */
+			   "sensor = gw-1.lab_2\n";
 	int n = mg_config_load_string(&c, "test.conf", text, collect, &m);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_string_equal(m.m[0], "test.conf:4: flows.udp_idle must be between 1 and 86400 "
 				    "seconds (got \"0\")");
 	assert_non_null(strstr(m.m[1], "test.conf:7: capture.promisc must be yes or no"));
 	assert_non_null(strstr(m.m[2], "test.conf:9: unknown key \"colour\" in section [capture]"));
 	assert_non_null(strstr(m.m[3], "test.conf:11: devices.local_networks"));
+	assert_non_null(strstr(m.m[4], "test.conf:15: redis.sensor may hold only letters, digits"));
+	assert_string_equal(c.redis_sensor, "gw-1.lab_2");
 	/* good lines applied, bad ones kept their defaults */
 	assert_int_equal(c.flows_max, 5000);
 	assert_int_equal(c.udp_idle, 60);
