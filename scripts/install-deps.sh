@@ -7,7 +7,7 @@ PKGS="build-essential meson ninja-build pkg-config python3
 libpcap-dev libndpi-dev libndpi-bin libjansson-dev libinih-dev libcmocka-dev ieee-data libssl-dev libcurl4-openssl-dev openssl p0f
 clang libclang-rt-14-dev
 libnftnl-dev libmnl-dev nftables libhiredis-dev redis-server
-iproute2 iputils-ping tcpreplay time"
+iproute2 iputils-ping tcpreplay time valgrind"
 
 missing=
 for p in $PKGS; do
