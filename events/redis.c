@@ -21,8 +21,8 @@
 #include "events.h"
 #include "tls.h"
 
-#define BATCH 256    /* events per script call */
-#define PIPELINE 16  /* script calls in flight */
+#define BATCH 256    /* events per transaction */
+#define PIPELINE 16  /* transactions in flight */
 #define WRITER_ROUND_NS 20000000 /* an event waits at most this long for the writer */
 #define WRITER_NICE 10		 /* the writer thread's priority, below the packet path's */
 
