@@ -52,7 +52,7 @@ struct mg_redis {
 	int port, db;
 	bool tls;		       /* rediss:// */
 	char ca[512], cert[512], key[512]; /* ?ca=&cert=&key= */
-	uint32_t maxlen, spool_max, queue_max;
+	uint32_t maxlen, spool_max, queue_max, device_ttl;
 	void (*log)(void *, const char *);
 	void *log_user;
 
@@ -70,6 +70,7 @@ struct mg_redis {
 	/* the writer's own */
 	redisContext *c;
 	struct resp out; /* a transaction's commands, formatted */
+	char now_s[24], ttl_s[24], old_s[24]; /* device state: now, its TTL, now - TTL */
 	char mark_run[200];
 	uint64_t mark;
 	bool mark_valid;
@@ -473,12 +474,16 @@ static int state(struct mg_redis *r, const struct item *it)
 	if (!kept)
 		return 0;
 	snprintf(key, sizeof(key), "mudguard:device:%s", it->mac);
-	const char *sadd[] = {"SADD", "mudguard:devices", it->mac};
+	/* the devices by when they were last written (the server's clock is
+	 * what EXPIRE counts on; a replay's packet time is not) */
+	const char *zadd[] = {"ZADD", "mudguard:devices", r->now_s, it->mac};
 	const char *hset[] = {"HSET", key, it->type, it->json, "last_event", it->id};
 	size_t hl[] = {4, strlen(key), strlen(it->type), it->len, 10, strlen(it->id)};
-	if (!resp_cmd(&r->out, 3, sadd, NULL) || !resp_cmd(&r->out, 6, hset, hl))
+	const char *expire[] = {"EXPIRE", key, r->ttl_s};
+	if (!resp_cmd(&r->out, 4, zadd, NULL) || !resp_cmd(&r->out, 6, hset, hl) ||
+	    !resp_cmd(&r->out, 3, expire, NULL))
 		return -1;
-	n = 2;
+	n = 3;
 	/* a registry (quarantines, pins) and its history, or a stream of its own */
 	const char *reg = NULL, *hist = NULL;
 	bool add = false;
@@ -523,6 +528,10 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 	size_t calls = 0, ks[PIPELINE], cmds[PIPELINE];
 
 	snprintf(maxlen, sizeof(maxlen), "%u", r->maxlen);
+	time_t now = time(NULL);
+	snprintf(r->now_s, sizeof(r->now_s), "%lld", (long long)now);
+	snprintf(r->ttl_s, sizeof(r->ttl_s), "%u", r->device_ttl);
+	snprintf(r->old_s, sizeof(r->old_s), "(%lld", (long long)now - r->device_ttl);
 	for (size_t i = 0; i < n;) {
 		const char *run = it[i]->run;
 		size_t k = 0, skipped = 0, nc = 0;
@@ -550,6 +559,12 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 			nc += 1 + (size_t)extra;
 			mark = it[i]->seq;
 			k++;
+		}
+		if (nc > k) { /* device state was written: devices idle past the TTL go */
+			const char *trim[] = {"ZREMRANGEBYSCORE", "mudguard:devices", "-inf", r->old_s};
+			if (!resp_cmd(&r->out, 4, trim, NULL))
+				return false;
+			nc++;
 		}
 		snprintf(marks, sizeof(marks), "%" PRIu64, mark);
 		const char *set[] = {"SET", run, marks, "EX", "2592000"}, *exec = "EXEC";
@@ -793,6 +808,7 @@ int mg_redis_open(struct mg_redis **out, const struct mg_redis_cfg *cfg, char *e
 	snprintf(r->stream, sizeof(r->stream), "%s", cfg->stream);
 	snprintf(r->spool, sizeof(r->spool), "%s", cfg->spool);
 	r->maxlen = cfg->maxlen;
+	r->device_ttl = cfg->device_ttl ? cfg->device_ttl : 2592000;
 	r->spool_max = cfg->spool_max ? cfg->spool_max : 1;
 	r->queue_max = cfg->queue_max ? cfg->queue_max : 1;
 	r->log = cfg->log;
@@ -922,11 +938,11 @@ static redisReply *run_cmd(struct mg_rclient *c, int argc, const char **argv)
 	return rep;
 }
 
-int mg_rclient_smembers(struct mg_rclient *c, const char *key,
+int mg_rclient_zmembers(struct mg_rclient *c, const char *key,
 			void (*cb)(void *user, const char *member), void *user)
 {
-	const char *argv[] = {"SMEMBERS", key};
-	redisReply *rep = run_cmd(c, 2, argv);
+	const char *argv[] = {"ZRANGE", key, "0", "-1"};
+	redisReply *rep = run_cmd(c, 4, argv);
 	if (!rep || rep->type != REDIS_REPLY_ARRAY) {
 		if (rep)
 			freeReplyObject(rep);
@@ -1271,7 +1287,7 @@ static void *consumer(void *arg)
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec != last_count.tv_sec) {
-			const char *argv[] = {"SCARD", "mudguard:devices"};
+			const char *argv[] = {"ZCARD", "mudguard:devices"};
 			redisReply *rep = redisCommandArgv(c->conn.c, 2, argv, NULL);
 			if (rep && rep->type == REDIS_REPLY_INTEGER) {
 				pthread_mutex_lock(&c->mu);

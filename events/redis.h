@@ -33,6 +33,7 @@ struct mg_redis_cfg {
 	const char *spool;    /* spool file path */
 	uint32_t spool_max;   /* events kept in the spool at most */
 	uint32_t queue_max;   /* events waiting for the writer at most */
+	uint32_t device_ttl;  /* seconds a device's state is kept after its last event */
 	/* one line about a state change (never a secret); called from the writer */
 	void (*log)(void *user, const char *line);
 	void *log_user;
@@ -74,8 +75,8 @@ struct mg_rclient;
 int mg_rclient_open(struct mg_rclient **out, const char *url, char *err, size_t errlen);
 void mg_rclient_close(struct mg_rclient *c);
 
-/* Each member of set @key. Returns the count or -EIO. */
-int mg_rclient_smembers(struct mg_rclient *c, const char *key,
+/* Each member of sorted set @key, lowest score first. Returns the count or -EIO. */
+int mg_rclient_zmembers(struct mg_rclient *c, const char *key,
 			void (*cb)(void *user, const char *member), void *user);
 /* Each field of hash @key. Returns the count or -EIO. */
 int mg_rclient_hgetall(struct mg_rclient *c, const char *key,

@@ -131,6 +131,7 @@ static const struct key keys[] = {
 	STR("redis", "spool", redis_spool, "/var/tmp/mudguard-redis.spool", K_STR),
 	U32("redis", "spool_max", redis_spool_max, 1000, 100000000, 1000000, "events"),
 	U32("redis", "queue", redis_queue, 1024, 16777216, 262144, "events"),
+	U32("redis", "device_ttl", redis_device_ttl, 3600, 31536000, 2592000, "seconds"),
 	STR("redis", "sensor", redis_sensor, "", K_NAME),
 	STR("output", "events", events, "-", K_STR),
 	BOOL("output", "flows", flows, "no"),

@@ -57,7 +57,7 @@ struct mg_config {
 	uint32_t enf_ttl, enf_ttl_max, enf_per_minute, enf_max_percent;
 	/* [redis] */
 	char redis_url[1024], redis_stream[128], redis_spool[1024], redis_sensor[128];
-	uint32_t redis_maxlen, redis_spool_max, redis_queue;
+	uint32_t redis_maxlen, redis_spool_max, redis_queue, redis_device_ttl;
 	/* [output] */
 	char events[1024];
 	bool flows;

@@ -428,6 +428,7 @@ int main(int argc, char **argv)
 	if (cfg.redis_url[0]) {
 		struct mg_redis_cfg rc_ = {cfg.redis_url, cfg.redis_stream, cfg.redis_maxlen,
 					   cfg.redis_spool, cfg.redis_spool_max, cfg.redis_queue,
+					   cfg.redis_device_ttl,
 					   redis_log, NULL};
 		if (mg_redis_open(&redis, &rc_, err, sizeof(err)) < 0) {
 			fprintf(stderr, "mudguard: %s\n", err);

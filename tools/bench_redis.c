@@ -26,7 +26,7 @@ int main(int argc, char **argv)
 	}
 	unsigned n = (unsigned)strtoul(argv[2], NULL, 10);
 	struct mg_redis_cfg cfg = {argv[1], "mudguard:events", 10000000, "/tmp/mudguard-bench.spool",
-				   10000000, n + 1, NULL, NULL};
+				   10000000, n + 1, 2592000, NULL, NULL};
 	struct mg_redis *r;
 	struct mg_redis_stats st;
 	char err[256], line[512], id[64];

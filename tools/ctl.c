@@ -170,7 +170,7 @@ static const char *state_of(const struct dev *d)
 static void load_devices(struct mg_rclient *c, struct devs *ds)
 {
 	char key[64];
-	mg_rclient_smembers(c, "mudguard:devices", add_mac, ds);
+	mg_rclient_zmembers(c, "mudguard:devices", add_mac, ds);
 	if (ds->n)
 		qsort(ds->d, ds->n, sizeof(*ds->d), cmp_dev);
 	for (size_t i = 0; i < ds->n; i++) {
@@ -227,6 +227,11 @@ static int cmd_devices(struct mg_rclient *c)
 	for (size_t i = 0; i < ds.n; i++) {
 		struct dev *d = &ds.d[i];
 		json_t *id = d->ev[K_IDENTITY];
+		size_t held = 0;
+		for (size_t k = 0; k < K__N; k++)
+			held += d->ev[k] != NULL;
+		if (!held) /* aged out ([redis] device_ttl); the set forgets it next */
+			continue;
 		if (json_out) {
 			json_t *o = json_object();
 			json_object_set_new(o, "mac", json_string(d->mac));

@@ -84,7 +84,7 @@ class Journal(unittest.TestCase):
         self.srv.start()
         self.conf = os.path.join(self.dir, 'mudguard.conf')
         with open(self.conf, 'w') as f:
-            f.write('[redis]\nspool = %s/spool\nsensor = test\n' % self.dir)
+            f.write('[redis]\nspool = %s/spool\nsensor = test\ndevice_ttl = 3600\n' % self.dir)
 
     def tearDown(self):
         self.srv.stop()
@@ -101,6 +101,8 @@ class Journal(unittest.TestCase):
             return f.read().splitlines(), p
 
     def test_stream_is_the_output(self):
+        # a device last written long ago: aged out by the next write
+        self.srv.cli('ZADD', 'mudguard:devices', '1', '02:00:00:00:00:99')
         lines, p = self.replay(os.path.join(PCAPS, 'benign.pcap'))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(self.srv.events(), lines)
@@ -108,9 +110,14 @@ class Journal(unittest.TestCase):
         self.assertEqual(len(set(ids)), len(ids))
         self.assertTrue(ids[0].startswith('test:2025-01-01T12:00:00'))
         # device state rides along: a hash per device with its latest events
-        macs = set(self.srv.cli('SMEMBERS', 'mudguard:devices').stdout.split())
+        macs = set(self.srv.cli('ZRANGE', 'mudguard:devices', '0', '-1').stdout.split())
         self.assertEqual(macs, {json.loads(x)['mac'] for x in lines
                                 if json.loads(x)['event_type'] == 'device'})
+        # kept for [redis] device_ttl after the last write (3600 s here)
+        ttl = int(self.srv.cli('TTL', 'mudguard:device:44:19:b6:10:00:95').stdout)
+        self.assertTrue(3500 < ttl <= 3600, ttl)
+        score = float(self.srv.cli('ZSCORE', 'mudguard:devices', '44:19:b6:10:00:95').stdout)
+        self.assertLess(abs(score - time.time()), 120)
         h = self.srv.cli('HGET', 'mudguard:device:44:19:b6:10:00:95', 'identity').stdout.strip()
         last_identity = [x for x in lines if json.loads(x)['event_type'] == 'identity' and
                          json.loads(x)['mac'] == '44:19:b6:10:00:95'][-1]
@@ -184,6 +191,10 @@ class Journal(unittest.TestCase):
         self.assertEqual(row[1:5], ['192.168.1.10', 'Hikvision', 'camera', 'verdict'])
         self.assertEqual(len(table) - 1, len({json.loads(x)['mac'] for x in lines
                                                if json.loads(x)['event_type'] == 'device'}))
+        # a device whose state aged out while still in the set is not listed
+        self.srv.cli('ZADD', 'mudguard:devices', '1', '02:00:00:00:00:98')
+        self.assertNotIn('02:00:00:00:00:98', self.ctl('devices'))
+        self.assertNotIn('02:00:00:00:00:98', self.ctl('--json', 'devices'))
         devices = [json.loads(x) for x in self.ctl('--json', 'devices').splitlines()]
         self.assertEqual([d['state'] for d in devices if d['mac'] == cam], ['verdict'])
         # events: filters, and --json gives the stored lines back
@@ -279,7 +290,7 @@ class Tls(Journal):
                                                                     *self.client)
         self.conf = os.path.join(self.dir, 'mudguard.conf')
         with open(self.conf, 'w') as f:
-            f.write('[redis]\nspool = %s/spool\nsensor = test\n' % self.dir)
+            f.write('[redis]\nspool = %s/spool\nsensor = test\ndevice_ttl = 3600\n' % self.dir)
 
     def test_stream_is_the_output(self):
         lines, p = self.replay(os.path.join(PCAPS, 'benign.pcap'), url=self.url)
