@@ -1308,7 +1308,10 @@ static void *consumer(void *arg)
 				disconnect(&c->conn, "no answer");
 			continue;
 		}
-		if (!send_acks(c) || read_group(c, news, 0, c->ns, 200) < 0)
+		/* a read refused with NOGROUP (the server lost the group, restarted
+		 * without its data) leaves the connection up: the group is made
+		 * again next round */
+		if (!send_acks(c) || (read_group(c, news, 0, c->ns, 200) < 0 && c->grouped))
 			disconnect(&c->conn, c->conn.c && c->conn.c->err ? c->conn.c->errstr : "no answer");
 	}
 	if (c->conn.c) {

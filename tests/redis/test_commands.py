@@ -165,6 +165,27 @@ class Commands(Split, unittest.TestCase):
         q = wait_for(lambda: self.quarantines(out, mac=CAMERA), 'the quarantine after restart')
         self.assertEqual(q[0]['evidence'], verdicts[0]['event_id'])
 
+    def test_redis_loses_its_data(self):
+        """Redis restarted empty (no persistence): the enforcer makes its
+        group again on the same connection and applies the next verdict; one
+        line when Redis went, one when it was back, for each of its
+        connections (the reader's and the journal's)."""
+        p, out = self.enforcer('gw1')
+        self.srv.kill()
+        shutil.rmtree(os.path.join(self.dir, 'appendonlydir'), ignore_errors=True)
+        time.sleep(1)
+        self.srv.start()
+        wait_for(lambda: self.in_group('gw1'), 'the group made again', timeout=15)
+        verdicts = self.publish('span1')
+        q = wait_for(lambda: self.quarantines(out, mac=CAMERA), 'the quarantine')
+        self.assertEqual(q[0]['evidence'], verdicts[0]['event_id'])
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        err = p.stderr.read()
+        self.assertEqual(err.count('commands and verdicts wait'), 1, err)
+        self.assertEqual(err.count('spooling events to'), 1, err)
+        self.assertEqual(err.count('Redis back at'), 2, err)
+
     def test_analyst_workflow(self):
         _, out = self.enforcer('gw1')
         self.publish('span1')
