@@ -69,6 +69,7 @@ struct mg_redis {
 
 	/* the writer's own */
 	redisContext *c;
+	struct mg_tls *relay; /* rediss://: the TLS relay behind c */
 	struct resp out; /* a transaction's commands, formatted */
 	char now_s[24], ttl_s[24], old_s[24]; /* device state: now, its TTL, now - TTL */
 	char mark_run[200];
@@ -277,13 +278,21 @@ static redisReply *cmd(struct mg_redis *r, int argc, const char **argv)
 	return redisCommandArgv(r->c, argc, argv, NULL);
 }
 
+/* Closes the connection and ends its TLS relay, if any. */
+static void hang_up(struct mg_redis *r)
+{
+	if (r->c)
+		redisFree(r->c);
+	r->c = NULL;
+	mg_tls_join(r->relay);
+	r->relay = NULL;
+}
+
 static void disconnect(struct mg_redis *r, const char *reason)
 {
 	char why[128];
 	snprintf(why, sizeof(why), "%s", reason); /* it may live in r->c */
-	if (r->c)
-		redisFree(r->c);
-	r->c = NULL;
+	hang_up(r);
 	if (!r->was_down && r->spool[0])
 		say(r, "Redis unreachable at %s (%s): spooling events to %s, will keep trying",
 		    r->where, why, r->spool);
@@ -314,12 +323,13 @@ static bool connect_redis(struct mg_redis *r)
 	if (r->tls) {
 		char why[300];
 		struct mg_tls_cfg tc = {r->ca, r->cert, r->key};
-		int fd = mg_tls_connect(r->host, r->port, &tc, 2000, why, sizeof(why));
+		int fd = mg_tls_connect(&r->relay, r->host, r->port, &tc, 2000, why, sizeof(why));
 		if (fd < 0) {
 			disconnect(r, why);
 			return false;
 		}
-		r->c = redisConnectFd(fd);
+		if (!(r->c = redisConnectFd(fd)))
+			close(fd); /* else the relay would wait for it for ever */
 	} else {
 		r->c = redisConnectWithTimeout(r->host, r->port, tv);
 	}
@@ -777,9 +787,7 @@ static void *writer(void *arg)
 			}
 		}
 	}
-	if (r->c)
-		redisFree(r->c);
-	r->c = NULL;
+	hang_up(r);
 	return NULL;
 }
 
@@ -923,8 +931,7 @@ void mg_rclient_close(struct mg_rclient *c)
 {
 	if (!c)
 		return;
-	if (c->cfg.c)
-		redisFree(c->cfg.c);
+	hang_up(&c->cfg);
 	free(c);
 }
 
@@ -1314,11 +1321,9 @@ static void *consumer(void *arg)
 		if (!send_acks(c) || (read_group(c, news, 0, c->ns, 200) < 0 && c->grouped))
 			disconnect(&c->conn, c->conn.c && c->conn.c->err ? c->conn.c->errstr : "no answer");
 	}
-	if (c->conn.c) {
+	if (c->conn.c)
 		send_acks(c); /* what was handed before the stop */
-		redisFree(c->conn.c);
-	}
-	c->conn.c = NULL;
+	hang_up(&c->conn);
 	return NULL;
 }
 

@@ -20,10 +20,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-struct relay {
+struct mg_tls {
 	SSL *ssl;
 	SSL_CTX *ctx;
 	int tcp, plain;
+	pthread_t th;
 };
 
 static void tls_error(char *err, size_t errlen, const char *what)
@@ -55,7 +56,7 @@ static bool write_all(int fd, const char *p, size_t n)
  * must then go back to waiting instead of blocking the other direction. */
 static void *relay_run(void *arg)
 {
-	struct relay *r = arg;
+	struct mg_tls *r = arg;
 	char in[16384], out[16384];
 	sigset_t set; /* a closed peer is EPIPE here, not the process's end */
 	sigemptyset(&set);
@@ -102,13 +103,20 @@ static void *relay_run(void *arg)
 		}
 	}
 	SSL_shutdown(r->ssl);
+	ERR_clear_error();
+	return NULL; /* the rest is freed by mg_tls_join */
+}
+
+void mg_tls_join(struct mg_tls *r)
+{
+	if (!r)
+		return;
+	pthread_join(r->th, NULL);
 	SSL_free(r->ssl);
 	SSL_CTX_free(r->ctx);
 	close(r->tcp);
 	close(r->plain);
 	free(r);
-	ERR_clear_error();
-	return NULL;
 }
 
 static int tcp_connect(const char *host, int port, unsigned timeout_ms, char *err, size_t errlen)
@@ -139,10 +147,10 @@ static int tcp_connect(const char *host, int port, unsigned timeout_ms, char *er
 	return fd < 0 ? -ECONNREFUSED : fd;
 }
 
-int mg_tls_connect(const char *host, int port, const struct mg_tls_cfg *cfg, unsigned timeout_ms,
-		   char *err, size_t errlen)
+int mg_tls_connect(struct mg_tls **out, const char *host, int port, const struct mg_tls_cfg *cfg,
+		   unsigned timeout_ms, char *err, size_t errlen)
 {
-	struct relay *r = calloc(1, sizeof(*r));
+	struct mg_tls *r = calloc(1, sizeof(*r));
 	int sp[2] = {-1, -1}, rc = -EPROTO;
 	unsigned char ip[16];
 	bool is_ip = inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1;
@@ -207,17 +215,12 @@ int mg_tls_connect(const char *host, int port, const struct mg_tls_cfg *cfg, uns
 		goto fail;
 	}
 	r->plain = sp[1];
-	pthread_t th;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&th, &attr, relay_run, r);
-	pthread_attr_destroy(&attr);
-	if (rc != 0) {
+	if ((rc = pthread_create(&r->th, NULL, relay_run, r)) != 0) {
 		snprintf(err, errlen, "TLS relay: %s", strerror(rc));
 		rc = -rc;
 		goto fail;
 	}
+	*out = r;
 	return sp[0];
 fail:
 	if (r->ssl)

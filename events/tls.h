@@ -19,10 +19,17 @@ struct mg_tls_cfg {
 	const char *key;  /* its private key (PEM) */
 };
 
+struct mg_tls;
+
 /* Connects to @host:@port with TLS within about @timeout_ms. Returns the
- * plain end's descriptor (the caller closes it, which ends the relay), or
- * -errno with the reason in @err. */
-int mg_tls_connect(const char *host, int port, const struct mg_tls_cfg *cfg, unsigned timeout_ms,
-		   char *err, size_t errlen);
+ * plain end's descriptor and the relay in @out, or -errno with the reason
+ * in @err. Closing the descriptor ends the relay; mg_tls_join then waits
+ * for it: a relay still running at exit would race OpenSSL's own cleanup. */
+int mg_tls_connect(struct mg_tls **out, const char *host, int port, const struct mg_tls_cfg *cfg,
+		   unsigned timeout_ms, char *err, size_t errlen);
+
+/* After the descriptor was closed: waits for the relay to end and frees it.
+ * NULL is a no-op. */
+void mg_tls_join(struct mg_tls *t);
 
 #endif
