@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <time.h>
 
 #define MAX_DEPTH 8
@@ -69,6 +70,13 @@ int mg_events_close(struct mg_events *e)
 	free(e->line);
 	free(e);
 	return rc;
+}
+
+uint64_t mg_wall_us(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 }
 
 char *mg_ts_str(uint64_t ts_us, char *buf, size_t len)
@@ -305,29 +313,31 @@ uint64_t mg_events_count(const struct mg_events *e)
 	return e->count;
 }
 
-int mg_ev_field(const char *json, const char *key, char *buf, size_t len)
+int mg_ev_fields(const char *json, unsigned n, const char *const *keys, char *const *bufs,
+		 const size_t *lens)
 {
-	json_t *o = json_loads(json, JSON_DECODE_ANY, NULL), *v = o ? json_object_get(o, key) : NULL;
-	int rc = 0;
-	size_t used = 0;
+	json_t *o = json_loads(json, JSON_DECODE_ANY, NULL);
 
-	buf[0] = 0;
-	if (json_is_string(v)) {
-		snprintf(buf, len, "%s", json_string_value(v));
-	} else if (json_is_integer(v)) {
-		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	} else if (json_is_array(v)) {
-		size_t i;
+	for (unsigned k = 0; k < n; k++) {
+		json_t *v = json_object_get(o, keys[k]); /* NULL when @o is not an object */
+		char *buf = bufs[k];
+		size_t len = lens[k], used = 0, i;
 		json_t *x;
-		json_array_foreach(v, i, x)
-		{
-			if (json_is_string(x) && used < len)
-				used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-							 json_string_value(x));
+		buf[0] = 0;
+		if (json_is_string(v)) {
+			snprintf(buf, len, "%s", json_string_value(v));
+		} else if (json_is_integer(v)) {
+			snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		} else if (json_is_array(v)) {
+			json_array_foreach(v, i, x)
+			{
+				if (json_is_string(x) && used < len)
+					used += (size_t)snprintf(buf + used, len - used, "%s%s",
+								 used ? "," : "", json_string_value(x));
+			}
 		}
-	} else {
-		rc = -ENOENT;
 	}
+	int rc = json_is_object(o) ? 0 : -ENOENT;
 	json_decref(o);
 	return rc;
 }

@@ -22,6 +22,10 @@ int mg_events_close(struct mg_events *e);
 /* Writes "2024-05-01T12:00:00.123456Z" for @ts_us into @buf (>= 28 bytes). */
 char *mg_ts_str(uint64_t ts_us, char *buf, size_t len);
 
+/* The wall clock in µs since the epoch: for live roles only (a replay's time
+ * comes from its packets). */
+uint64_t mg_wall_us(void);
+
 /* @v in decimal into @buf (at least 21 bytes), NUL-terminated, without
  * printf (the journal's per-event path). Returns the length. */
 size_t mg_u64_str(char *buf, uint64_t v);
@@ -54,10 +58,12 @@ typedef void (*mg_events_sink)(void *user, const char *run, uint64_t seq, const 
  * '.', '_' and '-' become '-'). */
 void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink cb, void *user);
 
-/* Reads top-level @key of the JSON object @json (an event read back) into
- * @buf: a string as it is, an integer in decimal, an array of strings joined
- * by commas. Returns 0, or -ENOENT (no such key, or not JSON). */
-int mg_ev_field(const char *json, const char *key, char *buf, size_t len);
+/* Reads the top-level @keys[i] of the JSON object @json (an event read
+ * back), @n of them, into @bufs[i] (@lens[i] bytes): a string as it is, an
+ * integer in decimal, an array of strings joined by commas, "" if absent.
+ * The text is parsed once. Returns 0, or -ENOENT if it is not a JSON object. */
+int mg_ev_fields(const char *json, unsigned n, const char *const *keys, char *const *bufs,
+		 const size_t *lens);
 
 /* Hands what is buffered to the file (a live role does once a second, so
  * that a reader following the file is never far behind). */

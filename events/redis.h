@@ -113,7 +113,7 @@ struct mg_rconsumer;
  * delivery is at least once. Across a reconnection nothing is lost either:
  * what was read is handed, and acknowledgements not sent are sent on the
  * next connection. At most 4,096 entries wait to be handed; past that,
- * reading waits. It also reads SCARD mudguard:devices once a second (see
+ * reading waits. It also reads ZCARD mudguard:devices once a second (see
  * mg_rconsumer_known). Returns 0 or -errno/-EINVAL with @err. */
 int mg_rconsumer_open(struct mg_rconsumer **out, const char *url, const char *const *streams,
 		      unsigned n, const char *group, const char *consumer,

@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 
 #include "../events/redis.h"
@@ -20,13 +19,6 @@ struct enforcer {
 	uint64_t now_us;
 	bool changed;
 };
-
-static uint64_t wall_us(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
 
 static void note(void *user, enum mg_enf_note what, const uint8_t *mac, const char *detail)
 {
@@ -45,14 +37,15 @@ static void on_entry(void *user, const char *stream, const char *id, unsigned nf
 		struct mg_command c;
 		mg_command_from_fields(&c, id, nf, fields, values);
 		changed = mg_qev_command(x->ev, x->now_us, x->e, &c, x->name);
+	} else { /* a published verdict: its event */
+		for (unsigned i = 0; i < nf; i++)
+			if (!strcmp(fields[i], "event")) {
+				size_t known = mg_rconsumer_known(x->c);
+				/* the share limit needs the devices known; unknown yet: not that limit */
+				changed = mg_qev_apply_verdict(x->ev, x->now_us, x->e, values[i],
+							       known ? known : 1000000);
+			}
 	}
-	for (unsigned i = 0; i < nf && strcmp(stream, MG_REDIS_COMMANDS); i++)
-		if (!strcmp(fields[i], "event")) {
-			size_t known = mg_rconsumer_known(x->c);
-			/* the share limit needs the devices known; unknown yet: not that limit */
-			changed = mg_qev_apply_verdict(x->ev, x->now_us, x->e, values[i],
-						       known ? known : 1000000);
-		}
 	/* saved before the entry is acknowledged: a crash in between reads it again */
 	if (changed && mg_enf_save(x->e, why, sizeof(why)) < 0)
 		mg_qev_note(x->ev, x->now_us, x->e, MG_ENF_ERROR, NULL, why);
@@ -115,7 +108,7 @@ int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const cha
 	bool started = false;
 	uint64_t next_tick = 0;
 	while (!*stop) {
-		x.now_us = wall_us();
+		x.now_us = mg_wall_us();
 		if (x.now_us >= next_tick) { /* once a second: set up, expiries, the table */
 			next_tick = x.now_us + 1000000u;
 			mg_events_flush(ev);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "../capture/source.h"
@@ -84,13 +83,6 @@ static void report_config(const char *msg, void *user)
 	fprintf(stderr, "mudguard: config: %s\n", msg);
 }
 
-static uint64_t wall_us(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
-
 /* Replays @path. Returns 0, or 1 if the file could not be read to its end. */
 static int replay_file(struct mg_sensor *s, const char *path, const char *filter)
 {
@@ -143,8 +135,12 @@ static void on_command(void *user, const char *stream, const char *id, unsigned 
 	struct mg_command cmd;
 	(void)stream;
 	mg_command_from_fields(&cmd, id, nf, fields, values);
-	mg_sensor_command(c->s, &cmd, c->name, wall_us());
+	mg_sensor_command(c->s, &cmd, c->name, mg_wall_us());
 }
+
+/* How often a live sensor takes the commands its reader has fetched: a
+ * mutex per packet would be the packet path's cost for a rare event. */
+#define COMMAND_POLL_US 50000
 
 /* Captures until stopped; with @commands, analysts' commands are read from
  * Redis (group "sensor:NAME") once the capture is open, and applied between
@@ -167,7 +163,7 @@ static int capture_live(struct mg_sensor *s, struct mg_events *ev, const struct 
 	char err[1024];
 	const uint8_t *data;
 	uint32_t caplen, wirelen;
-	uint64_t ts, next_kstats = 0;
+	uint64_t ts, next_kstats = 0, next_commands = 0;
 	int rc = MG_SRC_TIMEOUT;
 
 	if (mg_source_open_live(&src, &o, err, sizeof(err)) < 0) {
@@ -186,15 +182,17 @@ static int capture_live(struct mg_sensor *s, struct mg_events *ev, const struct 
 	enum mg_link link = mg_source_link(src);
 	while (!stop_requested) {
 		rc = mg_source_next(src, &data, &caplen, &wirelen, &ts);
-		uint64_t now = wall_us();
+		uint64_t now = mg_wall_us();
 		if (now >= next_kstats) { /* kernel counters and the events file: once a second */
 			mg_events_flush(ev);
 			if (mg_source_stats(src, &cs) == 0)
 				mg_sensor_set_capture_stats(s, &cs);
 			next_kstats = now + 1000000u;
 		}
-		if (cons) /* analysts' commands: applied between packets, never waited for */
+		if (cons && now >= next_commands) { /* analysts' commands: between packets */
 			mg_rconsumer_poll(cons, on_command, &cmds);
+			next_commands = now + COMMAND_POLL_US;
+		}
 		if (rc == MG_SRC_PACKET)
 			mg_sensor_packet(s, link, data, caplen, wirelen, ts);
 		else if (rc == MG_SRC_TIMEOUT)

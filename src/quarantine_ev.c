@@ -255,11 +255,12 @@ bool mg_qev_apply_verdict(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e
 	struct mg_enf_result r;
 	uint8_t mac[6];
 
-	if (mg_ev_field(json, "mac", mac_s, sizeof(mac_s)) < 0 || mg_mac_parse(mac_s, mac) < 0)
+	const char *keys[] = {"mac", "addresses", "reason", "event_id"};
+	char *const bufs[] = {mac_s, list, reason, id};
+	const size_t lens[] = {sizeof(mac_s), sizeof(list), sizeof(reason), sizeof(id)};
+
+	if (mg_ev_fields(json, 4, keys, bufs, lens) < 0 || mg_mac_parse(mac_s, mac) < 0)
 		return false; /* not a verdict this version understands */
-	mg_ev_field(json, "addresses", list, sizeof(list));
-	mg_ev_field(json, "reason", reason, sizeof(reason));
-	mg_ev_field(json, "event_id", id, sizeof(id));
 	unsigned n = parse_addrs(list, addrs, 8);
 	if (mg_enf_quarantine(e, mac, addrs, n, reason, id, ts_us, known, &r) < 0 ||
 	    r.outcome == MG_ENF_ALREADY)

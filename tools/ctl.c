@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../capture/decode.h"
+#include "../events/events.h"
 #include "../events/redis.h"
 #include "../src/config.h"
 
@@ -423,17 +425,6 @@ static int cmd_quarantines(struct mg_rclient *c)
 
 /* ---- actions and the audit trail ---- */
 
-static void now_iso(char *buf, size_t len)
-{
-	struct timeval tv;
-	struct tm tm;
-	char sec[32];
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%06uZ", sec, (unsigned)tv.tv_usec % 1000000u);
-}
-
 /* The login name, for --by's default. */
 static const char *login_name(void)
 {
@@ -447,16 +438,16 @@ static const char *login_name(void)
 	return n;
 }
 
-/* @in as mudguard writes MACs (lower case, colons), or NULL. */
+/* @in (colons or dashes, any case) as mudguard writes MACs, or NULL. */
 static const char *norm_mac(const char *in, char out[18])
 {
-	unsigned v[6];
-	char tail;
-	if (sscanf(in, "%2x%*1[:-]%2x%*1[:-]%2x%*1[:-]%2x%*1[:-]%2x%*1[:-]%2x%c", &v[0], &v[1], &v[2],
-		   &v[3], &v[4], &v[5], &tail) != 6)
+	char colons[18];
+	uint8_t mac[6];
+	if (strlen(in) >= sizeof(colons))
 		return NULL;
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1], v[2], v[3], v[4], v[5]);
-	return out;
+	for (size_t i = 0; (colons[i] = in[i] == '-' ? ':' : in[i]); i++)
+		;
+	return mg_mac_parse(colons, mac) < 0 ? NULL : mg_mac_str(mac, out, 18);
 }
 
 struct answers {
@@ -519,7 +510,7 @@ static int cmd_act(struct mg_rclient *c, const char *action, const char *mac_in,
 		fprintf(stderr, "mudguardctl: %s needs --reason TEXT (the audit trail's why)\n", action);
 		return 2;
 	}
-	now_iso(at, sizeof(at));
+	mg_ts_str(mg_wall_us(), at, sizeof(at));
 #define FIELD(k, x) (f[nf] = (k), v[nf++] = (x))
 	FIELD("action", action);
 	FIELD("mac", mac);

@@ -15,19 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "../classify/prefix.h"
 #include "../src/config.h"
 #include "../src/quarantine_ev.h"
-
-static uint64_t wall_us(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
 
 static void usage(FILE *f)
 {
@@ -49,7 +41,7 @@ struct out {
 static void note(void *user, enum mg_enf_note what, const uint8_t *mac, const char *detail)
 {
 	struct out *o = user;
-	mg_qev_note(o->ev, wall_us(), o->e, what, mac, detail);
+	mg_qev_note(o->ev, mg_wall_us(), o->e, what, mac, detail);
 }
 
 static void show(void *user, const uint8_t mac[6], const struct mg_addr *addrs, unsigned n,
@@ -58,7 +50,7 @@ static void show(void *user, const uint8_t mac[6], const struct mg_addr *addrs, 
 	char m[24], ip[64];
 	(void)user;
 	printf("%s  expires in %llds  offenses %u  ", mg_mac_str(mac, m, sizeof(m)),
-	       (long long)((int64_t)expires_us - (int64_t)wall_us()) / 1000000, offenses);
+	       (long long)((int64_t)expires_us - (int64_t)mg_wall_us()) / 1000000, offenses);
 	for (unsigned i = 0; i < n; i++)
 		printf("%s%s", i ? "," : "", mg_addr_str(&addrs[i], ip, sizeof(ip)));
 	printf("%s  %s\n", n ? "" : "-", reason);
@@ -165,7 +157,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mudguard-enforce: %s\n", err);
 		goto out;
 	}
-	uint64_t now = wall_us();
+	uint64_t now = mg_wall_us();
 	struct mg_enf_result r;
 	rc = 0;
 	if (strcmp(cmd, "check") && strcmp(cmd, "list") &&

@@ -173,13 +173,19 @@ static void on_note(void *user, enum mg_enf_note what, const uint8_t *mac, const
 		expired++;
 }
 
+/* A name for a state file that does not exist yet (@path ends XXXXXX). */
+static void state_path(char *path)
+{
+	int fd = mkstemp(path);
+	close(fd);
+	unlink(path);
+}
+
 static void test_expiry_and_state(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/mg-enf-XXXXXX", err[256];
-	int fd = mkstemp(path);
-	close(fd);
-	unlink(path);
+	state_path(path);
 	struct mg_enf_cfg c = cfg();
 	c.state_file = path;
 	struct mg_enf *e;
@@ -220,9 +226,7 @@ static void test_pins_and_approval(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/mg-enf-XXXXXX", err[256];
-	int fd = mkstemp(path);
-	close(fd);
-	unlink(path);
+	state_path(path);
 	struct mg_enf_cfg c = cfg();
 	c.state_file = path;
 	c.mode = MG_ENF_MONITOR;
@@ -277,9 +281,7 @@ static void test_text_stays_on_its_line(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/mg-enf-XXXXXX", err[256];
-	int fd = mkstemp(path);
-	close(fd);
-	unlink(path);
+	state_path(path);
 	struct mg_enf_cfg c = cfg();
 	c.state_file = path;
 	struct mg_enf *e;
