@@ -22,21 +22,24 @@
 #include "extract.h"
 #include "fpmodel.h"
 
-#define MG_CLASS_LIST(X)                                                       \
-	X(CAMERA, "camera")                                                    \
-	X(PLUG, "plug")                                                        \
-	X(BULB, "bulb")                                                        \
-	X(SPEAKER, "speaker")                                                  \
-	X(HUB, "hub")                                                          \
-	X(SENSOR, "sensor")                                                    \
-	X(THERMOSTAT, "thermostat")                                            \
-	X(PRINTER, "printer")                                                  \
-	X(MEDIA, "media")                                                      \
-	X(PHONE, "phone")                                                      \
-	X(COMPUTER, "computer")                                                \
-	X(NETWORK, "network")                                                  \
-	X(APPLIANCE, "appliance")                                              \
-	X(HEALTH, "health")
+#define MG_CLASS_LIST(X) \
+	X(CAMERA, "camera") \
+	X(DOORBELL, "doorbell") \
+	X(PLUG, "plug") \
+	X(LIGHT, "light") \
+	X(SPEAKER, "speaker") \
+	X(HUB, "hub") \
+	X(LOCK, "lock") \
+	X(THERMOSTAT, "thermostat") \
+	X(SENSOR, "sensor") \
+	X(VACUUM, "vacuum") \
+	X(IRRIGATION, "irrigation") \
+	X(MEDIA, "media") \
+	X(PRINTER, "printer") \
+	X(APPLIANCE, "appliance") \
+	X(PHONE, "phone") \
+	X(COMPUTER, "computer") \
+	X(NETWORK, "network")
 
 /* What an identity says about a device. */
 enum mg_attr { MG_ATTR_VENDOR, MG_ATTR_CLASS, MG_ATTR_MODEL, MG_ATTR_TYPE, MG_ATTR__COUNT };
