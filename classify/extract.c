@@ -50,6 +50,7 @@ struct ctx {
 	const struct mg_extract_ops *ops;
 	void *user;
 	const uint8_t *mac; /* set: the signals are about this device, not the sender */
+	bool mdns_query;    /* the mDNS message is a query (QR clear) */
 };
 
 static void sig(struct ctx *c, int who, enum mg_signal s, const char *v)
@@ -235,6 +236,12 @@ static void mdns_rr(const struct mg_dns_rr *rr, void *user)
 			sig(c, 0, MG_SIG_MDNS_QUERY, name);
 		return;
 	}
+	/* The answer section of a query holds the records the querier already
+	 * knows (known-answer suppression, RFC 6762 7.1): other hosts' records,
+	 * not its own. A hub browsing for _hue._tcp lists the Hue bridge's name
+	 * there. The authority section of a query is a probe: its own records. */
+	if (c->mdns_query && rr->section == MG_DNS_AN)
+		return;
 	switch (rr->type) {
 	case MG_DNS_A:
 	case MG_DNS_AAAA:
@@ -351,6 +358,7 @@ static void do_dns(struct ctx *c, bool mdns, bool nbns)
 		return;
 	}
 	if (mdns) {
+		c->mdns_query = p->payload_len >= 3 && !(p->payload[2] & 0x80);
 		rc = mg_dns_parse(p->payload, p->payload_len, &h, mdns_rr, c);
 		if (rc < 0)
 			bad(c, MG_PARSER_MDNS);
@@ -469,7 +477,7 @@ static void do_l2disc(struct ctx *c, bool cdp)
 void mg_extract(const struct mg_pkt *p, const struct mg_p0f *p0f,
 		const struct mg_extract_ops *ops, void *user)
 {
-	struct ctx c = {p, ops, user, NULL};
+	struct ctx c = {p, ops, user, NULL, false};
 
 	if (!p->ip_version) {
 		if (p->ethertype == MG_ETH_LLDP && p->l2)

@@ -66,6 +66,10 @@ TYPES = {
     'iKettle2': ('Smarter', 'appliance'),
 }
 
+# A capture row counts when the device sent at least this many packets in it: a
+# device heard only in an ARP reply has said nothing to identify it by.
+MIN_PACKETS = 10
+
 STOP = {'inc', 'ltd', 'co', 'corp', 'corporation', 'technology', 'technologies',
         'electronics', 'international', 'the', 'limited', 'gmbh', 'llc', 'brand'}
 
@@ -104,8 +108,10 @@ def labels(ds):
     return rows
 
 
-def identities(mg, extra, path):
-    p = subprocess.run([mg, '-r', path, '-o', '-', '--stats-interval', '86400'] + extra,
+def identities(mg, extra, paths):
+    if isinstance(paths, str):
+        paths = [paths]
+    p = subprocess.run([mg, '-o', '-', '--stats-interval', '86400'] + extra + ['-r'] + paths,
                        capture_output=True)
     last = {}
     for x in p.stdout.decode(errors='replace').splitlines():
@@ -114,11 +120,12 @@ def identities(mg, extra, path):
         e = json.loads(x)
         if e.get('event_type') == 'identity':
             last[e['mac']] = e
-    seen = set()
+    sent = {}  # packets each device sent
     for x in p.stdout.decode(errors='replace').splitlines():
-        if '"event_type":"device"' in x:
-            seen.add(json.loads(x)['mac'])
-    return last, seen
+        if '"device_summary"' in x:
+            e = json.loads(x)
+            sent[e['mac']] = e.get('pkts_out', 0)
+    return last, sent
 
 
 def main():
@@ -134,12 +141,15 @@ def main():
     files = sorted({r[1] for r in rows})
     with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as ex:
         res = dict(zip(files, ex.map(lambda f: identities(a.mudguard, extra, f), files)))
+        # real-home as the home it is: every capture in one run, each device judged once
+        home = sorted({r[1] for r in rows if r[0] == 'real-home'})
+        whole = ex.submit(identities, a.mudguard, extra, home) if home else None
 
     ok = True
     per_set = collections.OrderedDict()
     for s, path, mac, brand, cls in rows:
-        ids, seen = res[path]
-        if mac not in seen:
+        ids, sent = res[path]
+        if sent.get(mac, 0) < MIN_PACKETS:
             continue  # the label says the device lives there, not that this file has it
         e = ids.get(mac, {})
         vendor, got, conf = e.get('vendor'), e.get('class'), e.get('scores', {}).get('class', 0)
@@ -184,6 +194,19 @@ def main():
                 print('    %s %s/%s: brand %s, class %s (%d captures)' % (
                     mac, brand, cls, 'ok' if d[0] else 'wrong somewhere',
                     'ok' if d[1] else 'wrong somewhere', d[2]))
+        if s == 'real-home' and whole:
+            ids, _ = whole.result()
+            n_ok = 0
+            print('  the whole home in one run (%d captures):' % len(home))
+            for mac, brand, cls in sorted({(r[1], r[2], r[3]) for r in rs}):
+                e = ids.get(mac, {})
+                b_ok, c_ok = brand_ok(brand, e.get('vendor')), e.get('class') == cls
+                n_ok += b_ok and c_ok
+                print('    %-4s %-4s %s label %s/%s  got %s/%s (%.2f)' % (
+                    'ok' if b_ok else 'BAD', 'ok' if c_ok else 'BAD', mac, brand, cls,
+                    e.get('vendor'), e.get('class'), e.get('scores', {}).get('class', 0)))
+            print('  devices right on brand and class, whole home: %d/%d' % (n_ok, len(dev)))
+            dright = n_ok
         conf_c = collections.Counter((r[3], r[5]) for r in rs if not r[8])
         if conf_c:
             print('  class confusions (label -> got: rows): ' + ', '.join(
