@@ -9,7 +9,9 @@
  * for "type", "ipv4-acl"/"ipv6-acl" match containers, "source-port-range"/
  * "destination-port-range" (lower-port/upper-port), "ietf-mud:mud-acl" for
  * "ietf-mud:mud", a bare "ietf-mud:same-manufacturer" match, forwarding values
- * in any case.
+ * in any case; from the earliest ACL-model drafts, "tcp-acl"/"udp-acl" for
+ * "tcp"/"udp" (ports and ietf-mud:direction-initiated inside, as in the RFC)
+ * and "actions": {"permit"|"deny": [null]} for forwarding accept/drop.
  */
 #include "mud.h"
 
@@ -589,28 +591,60 @@ static void parse_icmp(struct ctx *c, json_t *m, struct mg_mud_ace *ace)
 	pop(c);
 }
 
+/* The action of @ace from its "actions" @a: RFC 8519 "forwarding" (an identity,
+ * with or without module prefix, any case), or the earliest ACL-model drafts'
+ * "permit"/"deny" empty leaves (accept/drop). Spellings that disagree are an
+ * error, never a guess. Returns 0 or -1 (reported). */
 static int parse_action(struct ctx *c, json_t *a, struct mg_mud_ace *ace)
 {
-	const char *f = json_string_value(json_object_get(a, "forwarding"));
+	static const char *const draft[] = {"permit", "deny"};
+	json_t *fwd = json_object_get(a, "forwarding");
+	int i = -1;
+
 	push_key(c, "actions");
-	if (!f) {
+	if (fwd) {
+		const char *f = json_string_value(fwd);
+		const char *colon = f ? strchr(f, ':') : NULL;
+		push_key(c, "forwarding");
+		if (f)
+			i = name_index(colon ? colon + 1 : f, actions, MG_MUD_ACCEPT, MG_MUD_REJECT,
+				       true);
+		if (i < 0) {
+			if (f)
+				problem(c, MG_MUD_ERROR, "\"%s\" is not accept, drop or reject", f);
+			else
+				problem(c, MG_MUD_ERROR, "must be a string");
+			pop(c);
+			pop(c);
+			return -1;
+		}
+		pop(c);
+	}
+	for (int d = 0; d < 2; d++) {
+		json_t *v = json_object_get(a, draft[d]);
+		int want = d ? MG_MUD_DROP : MG_MUD_ACCEPT;
+		if (!v)
+			continue;
+		bool ok = is_empty_leaf(v) && (i < 0 || i == want);
+		push_key(c, draft[d]);
+		if (!is_empty_leaf(v))
+			problem(c, MG_MUD_ERROR, "must be [null] (an empty leaf)");
+		else if (!ok)
+			problem(c, MG_MUD_ERROR, "contradicts the %s action",
+				mg_mud_action_name((enum mg_mud_action)i));
+		pop(c);
+		if (!ok) {
+			pop(c);
+			return -1;
+		}
+		i = want;
+	}
+	if (i < 0) {
 		problem(c, MG_MUD_ERROR, "needs a forwarding action");
 		pop(c);
 		return -1;
 	}
-	/* RFC 8519 identities, with or without module prefix, any case */
-	const char *colon = strchr(f, ':');
-	const char *name = colon ? colon + 1 : f;
-	int i = name_index(name, actions, MG_MUD_ACCEPT, MG_MUD_REJECT, true);
-	if (i >= 0) {
-		ace->action = (uint8_t)i;
-	} else {
-		push_key(c, "forwarding");
-		problem(c, MG_MUD_ERROR, "\"%s\" is not accept, drop or reject", f);
-		pop(c);
-		pop(c);
-		return -1;
-	}
+	ace->action = (uint8_t)i;
 	pop(c);
 	return 0;
 }
@@ -642,9 +676,9 @@ static void parse_ace(struct ctx *c, json_t *j, struct mg_mud_ace *ace)
 			if (!strcmp(k, "ipv4") || !strcmp(k, "ipv4-acl") || !strcmp(k, "ipv6") ||
 			    !strcmp(k, "ipv6-acl"))
 				continue;
-			if (!strcmp(k, "tcp"))
+			if (!strcmp(k, "tcp") || !strcmp(k, "tcp-acl"))
 				parse_l4(c, v, k, ace, 6);
-			else if (!strcmp(k, "udp"))
+			else if (!strcmp(k, "udp") || !strcmp(k, "udp-acl"))
 				parse_l4(c, v, k, ace, 17);
 			else if (!strcmp(k, "icmp"))
 				parse_icmp(c, v, ace);
