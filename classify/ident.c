@@ -34,6 +34,7 @@ struct rule {
 	char *pattern;
 	char *val[MG_ATTR__COUNT]; /* type stays NULL: it comes from the model */
 	double weight;
+	bool module; /* a radio-module maker's OUI: evidence of the module, not the brand */
 	char *where; /* "FILE:LINE" */
 };
 
@@ -100,6 +101,14 @@ static int parse_rule(struct mg_rules *rs, const char *line, const char *file,
 			RULE_ERR("expected key=value, got \"%s\"", tok);
 		*eq = 0;
 		const char *v = eq + 1;
+		if (!strcmp(tok, "module")) {
+			if (strcmp(v, "yes"))
+				RULE_ERR("module takes \"yes\" (got \"%s\")", v);
+			if (r.sig != MG_SIG_OUI_VENDOR)
+				RULE_ERR("module=yes is for oui.vendor rules");
+			r.module = true;
+			continue;
+		}
 		if (!strcmp(tok, "weight")) {
 			char *end;
 			r.weight = strtod(v, &end);
@@ -115,7 +124,7 @@ static int parse_rule(struct mg_rules *rs, const char *line, const char *file,
 		else if (!strcmp(tok, "model"))
 			a = MG_ATTR_MODEL;
 		else
-			RULE_ERR("unknown key \"%s\" (vendor, class, model or weight)", tok);
+			RULE_ERR("unknown key \"%s\" (vendor, class, model, weight or module)", tok);
 		if (a == MG_ATTR_CLASS && v[0] == '$')
 			RULE_ERR("class must be one of the fixed names, not \"%s\"", v);
 		if (v[0] == '$' && strcmp(v, "$value") && strcmp(v, "$*") && strcmp(v, "$="))
@@ -463,6 +472,8 @@ int mg_ident_add(struct mg_ident *id, enum mg_signal sig, const char *value, uin
 	return 1;
 }
 
+#define MAX_CANDS 32
+
 struct cand {
 	const char *value;
 	double keep; /* product of (1 - weight) */
@@ -498,15 +509,93 @@ static const char *hit_value(const struct mg_ident *id, const struct hit *h, enu
 	return r->val[a];
 }
 
-/* Best weight per rule (a rule counts once), summed into candidates. */
-static size_t candidates(const struct mg_ident *id, enum mg_attr a, struct cand *c, size_t max)
+/* Signals that can show a general-purpose OS (a browser or OS user agent, an
+ * OS's DHCP client, the names an OS gives itself). `computer` and `phone` need
+ * one of them: an OUI, a TCP SYN signature or a cloud domain alone is what any
+ * embedded Linux shows too. */
+static bool os_signal(enum mg_signal sig)
+{
+	switch (sig) {
+	case MG_SIG_HTTP_USER_AGENT:
+	case MG_SIG_DHCP_VENDOR:
+	case MG_SIG_DHCP_PARAMS:
+	case MG_SIG_DHCP_HOSTNAME:
+	case MG_SIG_DHCP_FQDN:
+	case MG_SIG_DHCP6_VENDOR:
+	case MG_SIG_DHCP6_FQDN:
+	case MG_SIG_MDNS_HOSTNAME:
+	case MG_SIG_MDNS_SERVICE:
+	case MG_SIG_MDNS_TXT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A TCP stack's label counts as OS evidence on a device that also reaches
+ * this many distinct names: a browser's spread, which no appliance has. */
+#define OS_MANY_NAMES 24
+
+static bool general_purpose(const char *cls)
+{
+	return !strcmp(cls, "computer") || !strcmp(cls, "phone");
+}
+
+static enum mg_signal hit_signal(const struct mg_ident *id, const struct hit *h)
+{
+	return h->item == UINT32_MAX ? MG_SIG_MODEL_TYPE : id->items[h->item].sig;
+}
+
+/* Does some hit for class @cls rest on evidence of a general-purpose OS? */
+static bool os_evidence(const struct mg_ident *id, const char *cls)
+{
+	size_t names = 0;
+	for (size_t i = 0; i < id->n; i++)
+		names += id->items[i].sig == MG_SIG_DNS_QUERY;
+	for (size_t i = 0; i < id->nhits; i++) {
+		const struct hit *h = &id->hits[i];
+		const struct rule *r = h->rule == UINT32_MAX ? NULL : &id->cfg->rules->r[h->rule];
+		if (!r || !r->val[MG_ATTR_CLASS] || strcmp(r->val[MG_ATTR_CLASS], cls))
+			continue;
+		enum mg_signal sig = hit_signal(id, h);
+		if (os_signal(sig) || (sig == MG_SIG_TCP_OS && names >= OS_MANY_NAMES))
+			return true;
+	}
+	return false;
+}
+
+/* Is item @item a MAC block of a radio-module maker (a module=yes rule hit
+ * it)? Then no rule on it names the brand: not the registry name either. */
+static bool module_item(const struct mg_ident *id, uint32_t item)
+{
+	for (size_t i = 0; i < id->nrule_hits && item != UINT32_MAX; i++)
+		if (id->hits[i].item == item && id->cfg->rules->r[id->hits[i].rule].module)
+			return true;
+	return false;
+}
+
+/* Best weight per rule (a rule counts once), summed into candidates. Hits of
+ * radio-module OUIs count for the vendor only with @modules; class computer
+ * and phone only with evidence of a general-purpose OS. */
+static size_t candidates(const struct mg_ident *id, enum mg_attr a, struct cand *c, size_t max,
+			 bool modules)
 {
 	size_t n = 0;
+	int gp[2] = {-1, -1}; /* computer, phone: unknown yet, 0 no, 1 yes */
 	for (size_t i = 0; i < id->nhits; i++) {
 		const struct hit *h = &id->hits[i];
 		const char *v = hit_value(id, h, a);
 		if (!v)
 			continue;
+		if (a == MG_ATTR_VENDOR && !modules && module_item(id, h->item))
+			continue;
+		if (a == MG_ATTR_CLASS && general_purpose(v)) {
+			int k = strcmp(v, "computer") != 0;
+			if (gp[k] < 0)
+				gp[k] = os_evidence(id, v);
+			if (!gp[k])
+				continue;
+		}
 		bool dup = false; /* same rule hit by an earlier value: strongest only */
 		for (size_t j = 0; j < i && !dup; j++)
 			dup = id->hits[j].rule == h->rule && h->rule != UINT32_MAX &&
@@ -525,6 +614,23 @@ static size_t candidates(const struct mg_ident *id, enum mg_attr a, struct cand 
 		c[k].keep *= 1 - h->weight;
 	}
 	return n;
+}
+
+/* Evidence for another class is evidence against this one: a class's score
+ * is its own times (1 - the strongest rival's), so two strong claims leave
+ * neither confident, and the device is reported unknown rather than guessed. */
+static void contest(struct cand *c, size_t n)
+{
+	double s[MAX_CANDS];
+	for (size_t i = 0; i < n; i++)
+		s[i] = 1 - c[i].keep;
+	for (size_t i = 0; i < n; i++) {
+		double rival = 0;
+		for (size_t j = 0; j < n; j++)
+			if (j != i && s[j] > rival)
+				rival = s[j];
+		c[i].keep = 1 - s[i] * (1 - rival);
+	}
 }
 
 static void run_model(struct mg_ident *id, uint64_t age_us)
@@ -553,8 +659,6 @@ static void run_model(struct mg_ident *id, uint64_t age_us)
 	match_rules(id, MG_SIG_MODEL_TYPE, id->model.label, UINT32_MAX, id->model.confidence);
 }
 
-#define MAX_CANDS 32
-
 bool mg_ident_update(struct mg_ident *id, uint64_t age_us)
 {
 	const struct mg_ident_cfg *cfg = id->cfg;
@@ -563,7 +667,18 @@ bool mg_ident_update(struct mg_ident *id, uint64_t age_us)
 
 	run_model(id, age_us);
 	for (int a = 0; a < MG_ATTR__COUNT; a++) {
-		size_t n = candidates(id, (enum mg_attr)a, c, MAX_CANDS);
+		size_t n = candidates(id, (enum mg_attr)a, c, MAX_CANDS, false);
+		if (a == MG_ATTR_VENDOR) {
+			/* a module maker's OUI names the vendor only when nothing the
+			 * device said does */
+			double best = 0;
+			for (size_t i = 0; i < n; i++)
+				best = fmax(best, 1 - c[i].keep);
+			if (best < cfg->min_score)
+				n = candidates(id, (enum mg_attr)a, c, MAX_CANDS, true);
+		} else if (a == MG_ATTR_CLASS) {
+			contest(c, n);
+		}
 		const char *best = NULL;
 		double best_s = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -602,6 +717,24 @@ void mg_ident_get(const struct mg_ident *id, struct mg_identity *out)
 	}
 	out->confidence = id->shown[MG_ATTR_CLASS] ? id->score[MG_ATTR_CLASS]
 						    : id->score[MG_ATTR_VENDOR];
+	out->vendor_source = NULL;
+	if (!id->shown[MG_ATTR_VENDOR])
+		return;
+	const struct hit *best = NULL; /* the strongest evidence for the vendor shown */
+	for (size_t i = 0; i < id->nhits; i++) {
+		const char *v = hit_value(id, &id->hits[i], MG_ATTR_VENDOR);
+		if (v && !strcmp(v, id->shown[MG_ATTR_VENDOR]) &&
+		    (!best || id->hits[i].weight > best->weight))
+			best = &id->hits[i];
+	}
+	if (!best)
+		return;
+	const struct rule *r = hit_rule(id, best);
+	enum mg_signal sig = hit_signal(id, best);
+	out->vendor_source = (r && r->module) || module_item(id, best->item) ? "module"
+			     : sig == MG_SIG_OUI_VENDOR || sig == MG_SIG_MAC_PREFIX ? "oui"
+			     : sig == MG_SIG_MODEL_TYPE			    ? "model"
+									    : "device";
 }
 
 static int cmp_use(const void *a, const void *b)

@@ -85,6 +85,10 @@ struct mg_identity {
 	const char *value[MG_ATTR__COUNT]; /* NULL: not known */
 	double score[MG_ATTR__COUNT];
 	double confidence; /* of the class if known, else of the vendor */
+	/* what the vendor rests on: "device" (what it said: names, banners,
+	 * clouds), "oui" (its MAC block's owner), "module" (its MAC block is a
+	 * radio-module maker's, and nothing it said names a brand), "model" */
+	const char *vendor_source;
 };
 void mg_ident_get(const struct mg_ident *id, struct mg_identity *out);
 

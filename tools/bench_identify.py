@@ -36,7 +36,9 @@ TYPES = {
     'Aria': ('Fitbit', 'sensor'),
     'D-LinkCam': ('D-Link', 'camera'),
     'D-LinkDayCam': ('D-Link', 'camera'),
-    'D-LinkDoorSensor': ('D-Link', 'sensor'),
+    # set up through a hub: the MAC the label names is the hub's (D-Link's
+    # DCH-G020 for the Z-Wave door sensor, the Hue bridge for the Zigbee switch)
+    'D-LinkDoorSensor': ('D-Link', 'hub'),
     'D-LinkHomeHub': ('D-Link', 'hub'),
     'D-LinkSensor': ('D-Link', 'sensor'),
     'D-LinkSiren': ('D-Link', 'sensor'),
@@ -51,7 +53,7 @@ TYPES = {
     'EdnetGateway': ('Ednet', 'hub'),
     'HomeMaticPlug': ('eQ-3 Homematic', 'plug'),
     'HueBridge': ('Philips Hue', 'hub'),
-    'HueSwitch': ('Philips Hue', 'sensor'),
+    'HueSwitch': ('Philips Hue', 'hub'),
     'Lightify': ('Osram Lightify', 'hub'),
     'MAXGateway': ('eQ-3', 'hub'),
     'SmarterCoffee': ('Smarter', 'appliance'),

@@ -22,10 +22,10 @@ SENTINEL = os.path.join(DATASETS, 'iot-sentinel', 'LABELS.tsv')
 DEMO = {
     '44:19:b6': ('Hikvision', 'camera', None),
     '50:c7:bf:10': ('TP-Link', 'plug', 'HS110'),
-    '00:17:88': ('Philips', 'hub', 'Hue Bridge'),
+    '00:17:88': ('Philips Hue', 'hub', 'Hue Bridge'),
     '00:0e:58': ('Sonos', 'speaker', 'Sonos-Kitchen'),
-    'd0:52:a8': ('Samsung', 'hub', None),
-    '18:b4:30': ('Google', 'thermostat', None),
+    'd0:52:a8': ('Samsung SmartThings', 'hub', None),
+    '18:b4:30': ('Google Nest', 'thermostat', None),
     'b0:a7:37': ('Roku', 'media', 'Roku-Living'),
     '3c:2a:f4': ('Brother', 'printer', None),
     '02:6a:11': (None, 'phone', None),

@@ -50,6 +50,8 @@ static void test_rule_errors(void **state)
 	expect_error("dhcp.hostname x vendor=a vendor=b\n", "vendor given twice");
 	expect_error("dhcp.hostname x vendor=$foo\n", "unknown substitution");
 	expect_error("dhcp.hostname x class=$value\n", "class must be one of the fixed names");
+	expect_error("dhcp.hostname x vendor=a module=yes\n", "t.rules:1: module=yes is for oui.vendor");
+	expect_error("oui.vendor x vendor=a module=no\n", "module takes \"yes\"");
 	struct mg_rules *r = rules("dhcp.hostname \"a b\" vendor=\"Quoted \\\"Name\\\"\" # comment\n");
 	assert_int_equal(mg_rules_count(r), 1);
 	mg_rules_free(r);
@@ -79,17 +81,19 @@ static void test_scoring_and_hysteresis(void **state)
 	mg_ident_get(id, &idt);
 	assert_string_equal(idt.value[MG_ATTR_CLASS], "camera");
 	assert_float_equal(idt.confidence, 0.6, 1e-9);
-	/* a slightly stronger rival does not flip it... */
+	/* a rival as strong is evidence against it: neither is shown (camera
+	 * 0.6 x (1 - 0.65) and printer 0.65 x (1 - 0.6) are below 0.3)... */
 	mg_ident_add(id, MG_SIG_MDNS_SERVICE, "_ipp._tcp", 3);
-	assert_false(mg_ident_update(id, 2));
+	assert_true(mg_ident_update(id, 2));
 	mg_ident_get(id, &idt);
-	assert_string_equal(idt.value[MG_ATTR_CLASS], "camera");
-	/* ...a clearly stronger one does: 1 - 0.35 * 0.2 = 0.93 >= 0.6 + 0.15 */
+	assert_null(idt.value[MG_ATTR_CLASS]);
+	/* ...a clearly stronger one is, its confidence lowered by the rival:
+	 * (1 - 0.35 x 0.2) x (1 - 0.6) */
 	mg_ident_add(id, MG_SIG_MDNS_TXT, "ty=Brother HL-2350", 4);
 	assert_true(mg_ident_update(id, 3));
 	mg_ident_get(id, &idt);
 	assert_string_equal(idt.value[MG_ATTR_CLASS], "printer");
-	assert_float_equal(idt.score[MG_ATTR_CLASS], 1 - 0.35 * 0.2, 1e-9);
+	assert_float_equal(idt.score[MG_ATTR_CLASS], (1 - 0.35 * 0.2) * (1 - 0.6), 1e-9);
 	/* two vendor rules combine; a rule matching twice counts once */
 	mg_ident_add(id, MG_SIG_OUI_VENDOR, "Brother Industries, LTD.", 5);
 	mg_ident_add(id, MG_SIG_DNS_QUERY, "a.brother.com", 6);
@@ -104,6 +108,80 @@ static void test_scoring_and_hysteresis(void **state)
 	assert_string_equal(use[0].rule, "t.rules:3");
 	assert_true(use[0].supports[MG_ATTR_CLASS]);
 	assert_false(use[0].supports[MG_ATTR_VENDOR]);
+	mg_ident_free(id);
+	mg_rules_free(r);
+}
+
+/* A radio-module maker's OUI is evidence of the module: the brand comes from
+ * what the device says, and only when nothing does is the module maker shown,
+ * as such (vendor_source "module"). */
+static void test_module_oui(void **state)
+{
+	(void)state;
+	struct mg_rules *r = rules("oui.vendor \"AzureWave*\" vendor=AzureWave module=yes weight=0.3\n"
+				   "oui.vendor \"*\" vendor=$value weight=0.3\n"
+				   "dhcp.hostname \"Roomba-*\" vendor=iRobot class=vacuum weight=0.9\n"
+				   "oui.vendor \"Acme*\" vendor=Acme weight=0.6\n");
+	struct mg_ident_cfg cfg = cfg_for(r, NULL);
+	struct mg_ident *id = mg_ident_new(&cfg);
+	struct mg_identity idt;
+
+	mg_ident_add(id, MG_SIG_OUI_VENDOR, "AzureWave Technology Inc.", 1);
+	mg_ident_update(id, 1);
+	mg_ident_get(id, &idt);
+	assert_string_equal(idt.value[MG_ATTR_VENDOR], "AzureWave"); /* not the registry name */
+	assert_string_equal(idt.vendor_source, "module");
+	mg_ident_add(id, MG_SIG_DHCP_HOSTNAME, "Roomba-3176C01071035670", 2);
+	assert_true(mg_ident_update(id, 2));
+	mg_ident_get(id, &idt);
+	assert_string_equal(idt.value[MG_ATTR_VENDOR], "iRobot");
+	assert_string_equal(idt.value[MG_ATTR_CLASS], "vacuum");
+	assert_string_equal(idt.vendor_source, "device");
+	mg_ident_free(id);
+
+	id = mg_ident_new(&cfg); /* a brand's own block is the brand */
+	mg_ident_add(id, MG_SIG_OUI_VENDOR, "Acme Devices", 1);
+	mg_ident_update(id, 1);
+	mg_ident_get(id, &idt);
+	assert_string_equal(idt.value[MG_ATTR_VENDOR], "Acme");
+	assert_string_equal(idt.vendor_source, "oui");
+	mg_ident_free(id);
+	mg_rules_free(r);
+}
+
+/* computer and phone need evidence of a general-purpose OS: a TCP signature's
+ * label alone (any embedded Linux has one) is not enough. */
+static void test_general_purpose_needs_os(void **state)
+{
+	(void)state;
+	struct mg_rules *r = rules("tcp.os \"Windows*\" class=computer weight=0.6\n"
+				   "http.user_agent \"*Windows NT*\" class=computer weight=0.5\n");
+	struct mg_ident_cfg cfg = cfg_for(r, NULL);
+	struct mg_ident *id = mg_ident_new(&cfg);
+	struct mg_identity idt;
+
+	mg_ident_add(id, MG_SIG_TCP_OS, "Windows 7 or 8", 1);
+	mg_ident_update(id, 1);
+	mg_ident_get(id, &idt);
+	assert_null(idt.value[MG_ATTR_CLASS]);
+	mg_ident_add(id, MG_SIG_HTTP_USER_AGENT, "Mozilla/5.0 (Windows NT 10.0; Win64; x64)", 2);
+	assert_true(mg_ident_update(id, 2));
+	mg_ident_get(id, &idt);
+	assert_string_equal(idt.value[MG_ATTR_CLASS], "computer");
+	assert_float_equal(idt.score[MG_ATTR_CLASS], 1 - 0.4 * 0.5, 1e-9); /* both count now */
+	mg_ident_free(id);
+
+	/* a TCP label with a browser's spread of names counts too */
+	id = mg_ident_new(&cfg);
+	mg_ident_add(id, MG_SIG_TCP_OS, "Windows 7 or 8", 1);
+	char name[64];
+	for (int i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "www.site%d.example", i);
+		mg_ident_add(id, MG_SIG_DNS_QUERY, name, 2);
+	}
+	mg_ident_update(id, 2);
+	mg_ident_get(id, &idt);
+	assert_string_equal(idt.value[MG_ATTR_CLASS], "computer");
 	mg_ident_free(id);
 	mg_rules_free(r);
 }
@@ -314,6 +392,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_errors),
 		cmocka_unit_test(test_scoring_and_hysteresis),
+		cmocka_unit_test(test_module_oui),
+		cmocka_unit_test(test_general_purpose_needs_os),
 		cmocka_unit_test(test_substitutions_and_software),
 		cmocka_unit_test(test_signal_cap),
 		cmocka_unit_test(test_passive_dns),
