@@ -206,6 +206,8 @@ static void ev_identity_core(struct mg_sensor *s, struct mg_ident *id)
 
 	mg_ident_get(id, &idt);
 	mg_ev_str(e, "vendor", idt.value[MG_ATTR_VENDOR]);
+	if (idt.vendor_source)
+		mg_ev_str(e, "vendor_source", idt.vendor_source);
 	mg_ev_str(e, "class", idt.value[MG_ATTR_CLASS]);
 	mg_ev_str(e, "model", idt.value[MG_ATTR_MODEL]);
 	if (s->model) /* learned type: a label of the model, or "unknown" */
