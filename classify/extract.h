@@ -58,7 +58,8 @@
 	X(DPI_PROTOCOL, "dpi.protocol")                                        \
 	X(ROLE, "device.role")                                                 \
 	X(TRAFFIC, "traffic.packet")                                           \
-	X(MODEL_TYPE, "model.type")
+	X(MODEL_TYPE, "model.type")                                            \
+	X(BEHAVIOUR, "device.behaviour")
 
 enum mg_signal {
 #define MG_X_ENUM(id, name) MG_SIG_##id,
