@@ -37,7 +37,8 @@ TYPES = {
     'D-LinkCam': ('D-Link', 'camera'),
     'D-LinkDayCam': ('D-Link', 'camera'),
     # set up through a hub: the MAC the label names is the hub's (D-Link's
-    # DCH-G020 for the Z-Wave door sensor, the Hue bridge for the Zigbee switch)
+    # DCH-G020 for the Z-Wave door sensor, the Hue bridge for the Zigbee switch,
+    # eQ-3's gateway for the 868 MHz HomeMatic plug, which has no IP)
     'D-LinkDoorSensor': ('D-Link', 'hub'),
     'D-LinkHomeHub': ('D-Link', 'hub'),
     'D-LinkSensor': ('D-Link', 'sensor'),
@@ -51,7 +52,7 @@ TYPES = {
     'EdnetCam1': ('Ednet', 'camera'),
     'EdnetCam2': ('Ednet', 'camera'),
     'EdnetGateway': ('Ednet', 'hub'),
-    'HomeMaticPlug': ('eQ-3 Homematic', 'plug'),
+    'HomeMaticPlug': ('eQ-3 Homematic', 'hub'),
     'HueBridge': ('Philips Hue', 'hub'),
     'HueSwitch': ('Philips Hue', 'hub'),
     'Lightify': ('Osram Lightify', 'hub'),
