@@ -524,9 +524,8 @@ static bool os_signal(enum mg_signal sig)
 	case MG_SIG_DHCP6_VENDOR:
 	case MG_SIG_DHCP6_FQDN:
 	case MG_SIG_MDNS_HOSTNAME:
-	case MG_SIG_MDNS_SERVICE:
 	case MG_SIG_MDNS_TXT:
-		return true;
+		return true; /* not mdns.service: avahi's _workstation runs on NAS and cameras */
 	default:
 		return false;
 	}

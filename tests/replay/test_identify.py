@@ -70,7 +70,7 @@ class Rules(unittest.TestCase):
         for e in ids:
             self.assertTrue(e['evidence'], e)
             for ev in e['evidence']:
-                self.assertRegex(ev['rule'], r'^\d\d-[a-z]+\.rules:\d+$')
+                self.assertRegex(ev['rule'], r'^\d\d-[a-z-]+\.rules:\d+$')
                 for attr in ev['supports']:
                     self.assertIsNotNone(e[attr])
         cam = [e for e in ids if e['mac'].startswith('44:19:b6')][-1]
