@@ -276,13 +276,14 @@ static uint64_t current(const struct mg_bl *b, enum mg_bl_metric m)
 	return b->cur[m];
 }
 
-/* Learns the finished interval and starts the one holding @now_us; intervals
- * are aligned to multiples of the interval, so a restart lines up. */
-static void roll(struct mg_bl *b, const struct mg_baselines *t, uint64_t now_us)
+/* Learns the finished interval (with @force, the one under way) and starts
+ * the one holding @now_us; intervals are aligned to multiples of the
+ * interval, so a restart lines up. */
+static void roll(struct mg_bl *b, const struct mg_baselines *t, uint64_t now_us, bool force)
 {
 	uint64_t len = (uint64_t)t->cfg.interval_s * 1000000u;
 
-	if (b->started && now_us < b->cur_start_us + len)
+	if (b->started && now_us < b->cur_start_us + len && !force)
 		return;
 	bool active = false;
 	for (int m = 0; m < MG_BL__METRICS; m++)
@@ -313,7 +314,7 @@ bool mg_bl_add(struct mg_bl *b, const struct mg_baselines *t, enum mg_bl_metric 
 {
 	uint64_t count;
 
-	roll(b, t, now_us);
+	roll(b, t, now_us, false);
 	b->last_us = now_us;
 	if (m == MG_BL_DESTS || m == MG_BL_PORTS) {
 		uint64_t *bits = b->bits[m - MG_BL_DESTS], bit = (n ^ n >> 32) % DISTINCT_BITS;
@@ -332,6 +333,12 @@ bool mg_bl_add(struct mg_bl *b, const struct mg_baselines *t, enum mg_bl_metric 
 	b->reported |= (uint16_t)(1u << m);
 	*out = (struct mg_bl_rate){m, count, mg_bl_high(b, m), b->thr[m], t->cfg.interval_s};
 	return true;
+}
+
+void mg_bl_restart(struct mg_bl *b, const struct mg_baselines *t, uint64_t now_us)
+{
+	if (b->started)
+		roll(b, t, now_us, true);
 }
 
 void mg_bl_hold(struct mg_bl *b)

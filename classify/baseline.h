@@ -122,6 +122,11 @@ struct mg_bl_rate {
 bool mg_bl_add(struct mg_bl *b, const struct mg_baselines *t, enum mg_bl_metric m, uint64_t n,
 	       uint64_t now_us, struct mg_bl_rate *out);
 
+/* Ends the current interval at @now_us (learned as a finished one would be)
+ * and starts counting again in the one holding @now_us: the clock stepped,
+ * and counts before and after the step are not one interval. */
+void mg_bl_restart(struct mg_bl *b, const struct mg_baselines *t, uint64_t now_us);
+
 /* The learned high of @m per interval (0 if none). */
 uint64_t mg_bl_high(const struct mg_bl *b, enum mg_bl_metric m);
 

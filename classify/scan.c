@@ -8,6 +8,18 @@
 #include "hashset.h"
 
 #define PORTS_MAX 16 /* ports with their own fan-out count per window */
+#define SEC 1000000u
+#define TARGET_QUIET_US (60 * SEC) /* a new attack on a target after this long below the floor */
+#define ATTACKED_US (2 * SEC)
+
+/* What a device receives, per second. */
+struct inbound {
+	uint64_t sec_us, over_us; /* the second counted; the last time at the floor */
+	uint32_t n;
+	struct mg_hashset srcs, flows; /* addresses, (address, port) */
+	struct mg_addr sample[4];
+	unsigned nsample;
+};
 
 struct mg_scan {
 	uint64_t win_start_us;
@@ -23,16 +35,32 @@ struct mg_scan {
 	uint64_t sec_us;			/* start of the current second */
 	uint32_t rate[MG_RATE__N];		/* counts in it */
 	struct mg_hashset targets[MG_RATE__N];	/* distinct destinations in it */
+	struct mg_hashset pairs2[2], sports[2];	/* SYNs, UDP: (address, port), source ports */
+	struct mg_addr first[2];		/* SYNs, UDP: first (address, port) of the second */
+	uint16_t first_port[2];
 	struct mg_addr sample[4];
 	unsigned nsample;
+	uint64_t resend_key, resend_payload;	/* the last UDP datagram sent */
+	uint64_t answer_key;			/* the last peer that answered */
+	uint32_t answers[MG_ANSWER__N];		/* its answers */
+	struct inbound in[MG_IN__N];		/* what the device receives */
 };
 
 static const char *const kind_names[MG_SCAN__KINDS] = {
-	"mirai_syn", "scan", "lateral", "port_scan", "syn_flood", "udp_flood", "icmp_flood", "dns_flood"};
+	"mirai_syn",	 "scan",	 "lateral",	     "port_scan",
+	"syn_flood",	 "udp_flood",	 "icmp_flood",	     "dns_flood",
+	"connect_storm", "syn_flood_target", "reflection_target"};
+static const char *const answer_names[MG_ANSWER__N] = {"none", "rst", "icmp-unreachable",
+							"syn-ack"};
 
 const char *mg_scan_kind_name(enum mg_scan_kind k)
 {
 	return (unsigned)k < MG_SCAN__KINDS ? kind_names[k] : "?";
+}
+
+const char *mg_scan_answer_name(enum mg_answer a)
+{
+	return (unsigned)a < MG_ANSWER__N ? answer_names[a] : "?";
 }
 
 void mg_scan_free(struct mg_scan *s)
@@ -46,6 +74,12 @@ void mg_scan_free(struct mg_scan *s)
 	mg_hashset_free(&s->local_ports);
 	for (int i = 0; i < MG_RATE__N; i++)
 		mg_hashset_free(&s->targets[i]);
+	for (int i = 0; i < 2; i++) {
+		mg_hashset_free(&s->pairs2[i]);
+		mg_hashset_free(&s->sports[i]);
+		mg_hashset_free(&s->in[i].srcs);
+		mg_hashset_free(&s->in[i].flows);
+	}
 	free(s);
 }
 
@@ -94,36 +128,156 @@ static struct mg_scan *state(struct mg_scan **sp, const struct mg_scan_cfg *cfg,
 	return s;
 }
 
+static uint64_t pair_key(const struct mg_addr *a, uint16_t port, uint8_t proto)
+{
+	uint64_t h = mg_fnv1a(MG_FNV_INIT, a->b, sizeof(a->b));
+	h = mg_fnv1a(h, &port, sizeof(port));
+	return mg_fnv1a(h, &proto, 1);
+}
+
 bool mg_scan_rate(struct mg_scan **sp, const struct mg_scan_cfg *cfg, enum mg_rate what,
-		  const struct mg_addr *dst, uint16_t port, uint32_t threshold, uint64_t now_us,
-		  struct mg_scan_finding *out)
+		  const struct mg_addr *dst, uint16_t port, uint16_t sport, uint32_t threshold,
+		  uint64_t now_us, struct mg_scan_finding *out)
 {
 	struct mg_scan *s = state(sp, cfg, now_us);
 
 	if (!s || (unsigned)what >= MG_RATE__N)
 		return false;
-	if (!s->sec_us || now_us - s->sec_us >= 1000000u) {
+	if (!s->sec_us || now_us - s->sec_us >= SEC) {
 		s->sec_us = now_us;
 		memset(s->rate, 0, sizeof(s->rate));
 		for (int i = 0; i < MG_RATE__N; i++)
 			mg_hashset_clear(&s->targets[i]);
+		for (int i = 0; i < 2; i++) {
+			mg_hashset_clear(&s->pairs2[i]);
+			mg_hashset_clear(&s->sports[i]);
+		}
 	}
 	s->rate[what]++;
 	uint64_t h = mg_fnv1a(MG_FNV_INIT, dst->b, sizeof(dst->b));
 	if (what == MG_RATE_SYN) /* a SYN flood hits a port; a port scan, many */
 		h = mg_fnv1a(h, &port, sizeof(port));
 	mg_hashset_add(&s->targets[what], h, MG_SCAN_SET_MAX);
+	/* SYNs and UDP: the (address, port) pairs and source ports tell one
+	 * connection tried again from a flood */
+	bool tries = what == MG_RATE_SYN || what == MG_RATE_UDP_FLOW;
+	if (tries) {
+		uint8_t proto = what == MG_RATE_SYN ? 6 : 17;
+		if (!s->pairs2[what].n) {
+			s->first[what] = *dst;
+			s->first_port[what] = port;
+		}
+		mg_hashset_add(&s->pairs2[what], pair_key(dst, port, proto), MG_SCAN_SET_MAX);
+		mg_hashset_add(&s->sports[what], mg_fnv1a(MG_FNV_INIT, &sport, sizeof(sport)),
+			       MG_SCAN_SET_MAX);
+	}
 	enum mg_scan_kind k = (enum mg_scan_kind)(MG_SCAN_SYN_FLOOD + what);
 	if (threshold < cfg->flood[what])
 		threshold = cfg->flood[what];
-	if (s->targets[what].n * 2 > s->rate[what] || !due(s, k, s->rate[what], threshold))
+	if (s->targets[what].n * 2 > s->rate[what])
 		return false;
-	*out = (struct mg_scan_finding){.kind = k, .score = 0.9, .rate = s->rate[what],
-					.targets = s->targets[what].n, .window_s = 1,
-					.threshold = threshold};
+	bool storm = tries && s->pairs2[what].n * 8 <= s->rate[what] &&
+		     s->sports[what].n * 8 <= s->rate[what];
+	if (storm)
+		k = MG_SCAN_CONNECT_STORM;
+	if (!due(s, k, s->rate[what], threshold))
+		return false;
+	*out = (struct mg_scan_finding){.kind = k, .score = storm ? 0.5 : 0.9,
+					.rate = s->rate[what], .targets = s->targets[what].n,
+					.window_s = 1, .threshold = threshold};
 	out->sample[0] = *dst;
 	out->nsample = 1;
+	if (tries) {
+		uint8_t proto = what == MG_RATE_SYN ? 6 : 17;
+		out->sports = s->sports[what].n;
+		out->proto = proto;
+		if (storm) { /* the peer first tried in the second, and its answer */
+			out->targets = s->pairs2[what].n;
+			out->sample[0] = s->first[what];
+			out->port = s->first_port[what];
+			/* a RST says most, then an unreachable, then a SYN-ACK */
+			for (int a = MG_ANSWER_RST; a < MG_ANSWER__N && !out->answer; a++)
+				if (s->answer_key == pair_key(&s->first[what], out->port, proto) &&
+				    s->answers[a])
+					out->answer = (enum mg_answer)a;
+		}
+	}
 	return true;
+}
+
+bool mg_scan_resend(struct mg_scan *s, const struct mg_addr *dst, uint16_t port, uint16_t sport,
+		    uint64_t payload)
+{
+	if (!s)
+		return false;
+	uint64_t key = mg_fnv1a(pair_key(dst, port, 17), &sport, sizeof(sport));
+	bool again = s->resend_key == key && s->resend_payload == payload;
+	s->resend_key = key;
+	s->resend_payload = payload;
+	return again;
+}
+
+void mg_scan_answer(struct mg_scan *s, const struct mg_addr *peer, uint16_t port, uint8_t proto,
+		    enum mg_answer a)
+{
+	if (!s || (unsigned)a >= MG_ANSWER__N)
+		return;
+	uint64_t key = pair_key(peer, port, proto);
+	if (key != s->answer_key) {
+		s->answer_key = key;
+		memset(s->answers, 0, sizeof(s->answers));
+	}
+	if (s->answers[a] < UINT32_MAX)
+		s->answers[a]++;
+}
+
+bool mg_scan_inbound(struct mg_scan **sp, const struct mg_scan_cfg *cfg, enum mg_inbound what,
+		     const struct mg_addr *src, uint16_t sport, uint16_t dport, uint64_t now_us,
+		     struct mg_scan_finding *out)
+{
+	struct mg_scan *s = *sp;
+
+	if ((unsigned)what >= MG_IN__N || (!s && !(s = *sp = calloc(1, sizeof(*s)))))
+		return false;
+	struct inbound *in = &s->in[what];
+	if (!in->sec_us || now_us - in->sec_us >= SEC) {
+		in->sec_us = now_us;
+		in->n = 0;
+		in->nsample = 0;
+		mg_hashset_clear(&in->srcs);
+		mg_hashset_clear(&in->flows);
+	}
+	in->n++;
+	uint64_t h = mg_fnv1a(MG_FNV_INIT, src->b, sizeof(src->b));
+	if (mg_hashset_add(&in->srcs, h, MG_SCAN_SET_MAX) == 1 && in->nsample < 4)
+		in->sample[in->nsample++] = *src;
+	mg_hashset_add(&in->flows, mg_fnv1a(h, &sport, sizeof(sport)), MG_SCAN_SET_MAX);
+	uint32_t floor = cfg->flood[what == MG_IN_SYN ? MG_RATE_SYN : MG_RATE_UDP_FLOW];
+	/* SYNs from one flow retried are the peer's reconnect storm, not an attack */
+	if (in->n < floor || (what == MG_IN_SYN && in->flows.n * 2 <= in->n))
+		return false;
+	bool again = in->over_us && now_us - in->over_us <= TARGET_QUIET_US;
+	in->over_us = now_us;
+	if (again)
+		return false;
+	*out = (struct mg_scan_finding){.kind = what == MG_IN_SYN ? MG_SCAN_SYN_TARGET
+								  : MG_SCAN_REFLECT_TARGET,
+					.score = 0.5, .rate = in->n, .window_s = 1,
+					.threshold = floor, .sources = in->srcs.n,
+					.flows = in->flows.n, .port = what == MG_IN_SYN ? dport : sport,
+					.proto = what == MG_IN_SYN ? 6 : 17, .nsample = in->nsample};
+	memcpy(out->sample, in->sample, sizeof(out->sample));
+	return true;
+}
+
+bool mg_scan_attacked(const struct mg_scan *s, uint64_t now_us)
+{
+	if (!s)
+		return false;
+	for (int i = 0; i < MG_IN__N; i++)
+		if (s->in[i].over_us && now_us - s->in[i].over_us < ATTACKED_US)
+			return true;
+	return false;
 }
 
 bool mg_scan_conn(struct mg_scan **sp, const struct mg_scan_cfg *cfg, const struct mg_addr *dst,

@@ -8,6 +8,15 @@ bool mg_verdict_held(const struct mg_verdict *v, uint64_t now_us)
 	return now_us < v->held_until_us;
 }
 
+void mg_verdict_restart(struct mg_verdict *v)
+{
+	v->score = v->max = 0;
+	v->at_us = 0;
+	v->reported = 0;
+	if (v->level < 2)
+		v->level = 0;
+}
+
 static double decayed(const struct mg_verdict *v, const struct mg_verdict_cfg *cfg,
 		      uint64_t now_us)
 {

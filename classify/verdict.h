@@ -51,6 +51,11 @@ enum mg_verdict_out mg_verdict_add(struct mg_verdict *v, const struct mg_verdict
 				   unsigned detector, double score, uint64_t now_us,
 				   double *combined);
 
+/* Ends the episode under way, if any, without a verdict: the clock stepped,
+ * and findings before and after the step do not add up. A quarantine verdict
+ * holds on. */
+void mg_verdict_restart(struct mg_verdict *v);
+
 /* True while a quarantine verdict holds. */
 bool mg_verdict_held(const struct mg_verdict *v, uint64_t now_us);
 

@@ -34,6 +34,10 @@ struct devx {
 	struct mg_bl *bl;     /* NULL: [anomaly] enabled = no */
 	struct mg_verdict vd;
 	uint64_t anomalies;
+	uint64_t last_conn; /* the last connection it opened: a retry of it is not new */
+	uint64_t last_tx_us; /* its last packet, for device.behaviour "sleeps" */
+	uint64_t woke_us;    /* its first packet after a silence, 0: none pending */
+	uint8_t wakes;	     /* rejoins of the network after a silence */
 };
 
 static struct devx *DX(const struct mg_device *d)
@@ -73,6 +77,8 @@ struct mg_sensor {
 
 	/* Per-run state from here to the end: mg_sensor_reset zeroes it. */
 	uint64_t now_us, stats_next_us, dev_expire_next_us;
+	uint64_t clock_shift; /* added to packet time since it stepped back (advance) */
+	uint64_t clock_steps;
 	bool started;
 
 	uint64_t packets, bytes, non_ip;
@@ -85,7 +91,7 @@ struct mg_sensor {
 	uint64_t identity_events;
 	uint64_t anomaly_events;
 	struct {
-		uint64_t findings, quiet, repeats, held, quarantines;
+		uint64_t findings, quiet, repeats, held, quarantines, targets;
 	} judged;
 	uint64_t state_next_us, state_saves, state_save_errors;
 	char state_err[256];
@@ -541,13 +547,46 @@ static bool held(struct mg_sensor *s, struct mg_device *d)
 	return true;
 }
 
+/* Writes the head of an `anomaly` event of @det on @d, open at its "evidence"
+ * object. @combined NULL: a finding about @d that is not evidence against it
+ * (it is the target of an attack): no combined score, no episode. */
+static void open_anomaly(struct mg_sensor *s, struct mg_device *d, unsigned det, double score,
+			 const double *combined, const char *verdict, const char *why)
+{
+	struct mg_events *e = s->ev;
+	struct devx *dx = DX(d);
+
+	flush_pending(s);
+	s->anomaly_events++;
+	dx->anomalies++;
+	mg_ev_begin(e, "anomaly", s->now_us);
+	mg_ev_mac(e, "mac", d->mac);
+	mg_ev_str(e, "detector", det_name(det));
+	mg_ev_f64(e, "score", score);
+	if (combined)
+		mg_ev_f64(e, "combined_score", *combined);
+	else
+		mg_ev_str(e, "role", "target");
+	mg_ev_str(e, "verdict", verdict);
+	mg_ev_str(e, "why", why);
+	if (combined) {
+		mg_ev_arr(e, "episode"); /* the detectors whose findings combined */
+		for (unsigned i = 0; i < DET__N; i++)
+			if (dx->vd.reported & 1u << i)
+				mg_ev_str(e, NULL, det_name(i));
+		mg_ev_close(e);
+	}
+	if (dx->bl)
+		mg_ev_bool(e, "learning", mg_bl_learning(dx->bl, s->now_us));
+	mg_ev_obj(e, "evidence");
+}
+
 /* Judges a finding of @det with @score (0..1) on @d. Returns true with an
  * `anomaly` event open at its "evidence" object when it is to be reported:
  * the caller adds the evidence and calls end_anomaly. Otherwise it is counted. */
 static bool begin_anomaly(struct mg_sensor *s, struct mg_device *d, unsigned det, double score,
 			  const char *why)
 {
-	struct mg_events *e = s->ev;
 	struct devx *dx = DX(d);
 	double combined;
 
@@ -570,30 +609,14 @@ static bool begin_anomaly(struct mg_sensor *s, struct mg_device *d, unsigned det
 	default:
 		break;
 	}
-	flush_pending(s);
-	s->anomaly_events++;
-	dx->anomalies++;
 	s->judged.quarantines += v == MG_VD_QUARANTINE;
 	if (v == MG_VD_QUARANTINE) {
 		s->verdict_dev = d;
 		snprintf(s->verdict_reason, sizeof(s->verdict_reason), "%s: %.120s", det_name(det),
 			 why);
 	}
-	mg_ev_begin(e, "anomaly", s->now_us);
-	mg_ev_mac(e, "mac", d->mac);
-	mg_ev_str(e, "detector", det_name(det));
-	mg_ev_f64(e, "score", score);
-	mg_ev_f64(e, "combined_score", combined);
-	mg_ev_str(e, "verdict", v == MG_VD_QUARANTINE ? "quarantine" : "alert");
-	mg_ev_str(e, "why", why);
-	mg_ev_arr(e, "episode"); /* the detectors whose findings combined */
-	for (unsigned i = 0; i < DET__N; i++)
-		if (dx->vd.reported & 1u << i)
-			mg_ev_str(e, NULL, det_name(i));
-	mg_ev_close(e);
-	if (dx->bl)
-		mg_ev_bool(e, "learning", mg_bl_learning(dx->bl, s->now_us));
-	mg_ev_obj(e, "evidence");
+	open_anomaly(s, d, det, score, &combined, v == MG_VD_QUARANTINE ? "quarantine" : "alert",
+		     why);
 	return true;
 }
 
@@ -637,6 +660,17 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 		snprintf(why, sizeof(why), "connections to %u ports of %u address%s within %u s",
 			 x->ports, x->distinct, x->distinct == 1 ? "" : "es", x->window_s);
 		break;
+	case MG_SCAN_CONNECT_STORM: {
+		static const char *const ans[MG_ANSWER__N] = {"nothing", "a RST", "an ICMP unreachable",
+							      "a SYN-ACK"};
+		snprintf(why, sizeof(why),
+			 "%u %s within one second to %s port %u from %u source port%s, the last "
+			 "answered by %s: one connection retried, not a flood",
+			 x->rate, x->proto == 6 ? "TCP connection attempts" : "resends of a UDP datagram",
+			 mg_addr_str(&x->sample[0], a, sizeof(a)), x->port, x->sports,
+			 x->sports == 1 ? "" : "s", ans[x->answer]);
+		break;
+	}
 	default: {
 		static const char *const what[] = {"SYNs", "new UDP flows", "ICMP echo requests",
 						   "DNS queries"};
@@ -649,6 +683,19 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 	}
 	if (!begin_anomaly(s, d, x->kind, x->score, why))
 		return;
+	if (x->kind == MG_SCAN_CONNECT_STORM) {
+		mg_ev_str(e, "peer", a);
+		mg_ev_u64(e, "port", x->port);
+		mg_ev_str(e, "protocol", x->proto == 6 ? "TCP" : "UDP");
+		mg_ev_str(e, "answer", mg_scan_answer_name(x->answer));
+		mg_ev_u64(e, "attempts", x->rate);
+		mg_ev_u64(e, "source_ports", x->sports);
+		mg_ev_u64(e, "destinations", x->targets);
+		mg_ev_u64(e, "window_s", x->window_s);
+		mg_ev_u64(e, "threshold", x->threshold);
+		end_anomaly(s);
+		return;
+	}
 	if (x->kind < MG_SCAN_SYN_FLOOD) {
 		mg_ev_u64(e, "port", x->port);
 		mg_ev_u64(e, "distinct", x->distinct);
@@ -658,6 +705,8 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 	if (x->kind >= MG_SCAN_SYN_FLOOD) {
 		mg_ev_u64(e, "rate_per_s", x->rate);
 		mg_ev_u64(e, "destinations", x->targets);
+		if (x->proto)
+			mg_ev_u64(e, "source_ports", x->sports);
 		if (DX(d)->bl) {
 			static const enum mg_bl_metric m[] = {MG_BL_SYN, MG_BL_UDP, MG_BL_ICMP,
 							      MG_BL_DNS};
@@ -671,6 +720,39 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 	mg_ev_u64(e, "window_s", x->window_s);
 	mg_ev_u64(e, "threshold", x->threshold);
 	mg_ev_arr(e, "sample_destinations");
+	for (unsigned i = 0; i < x->nsample; i++)
+		mg_ev_str(e, NULL, mg_addr_str(&x->sample[i], a, sizeof(a)));
+	mg_ev_close(e);
+	end_anomaly(s);
+}
+
+/* @d is the target of a flood: reported, but not evidence against it. */
+static void emit_target(struct mg_sensor *s, struct mg_device *d, const struct mg_scan_finding *x)
+{
+	struct mg_events *e = s->ev;
+	char why[256], a[64];
+	bool syn = x->kind == MG_SCAN_SYN_TARGET;
+
+	s->judged.targets++;
+	if (syn)
+		snprintf(why, sizeof(why),
+			 "received %u SYNs within one second on port %u from %u source%s (%u "
+			 "connections): the target of a SYN flood",
+			 x->rate, x->port, x->sources, x->sources == 1 ? "" : "s", x->flows);
+	else
+		snprintf(why, sizeof(why),
+			 "received %u UDP datagrams from port %u it never asked for within one "
+			 "second from %u source%s: the target of a reflection flood",
+			 x->rate, x->port, x->sources, x->sources == 1 ? "" : "s");
+	open_anomaly(s, d, x->kind, x->score, NULL, "alert", why);
+	mg_ev_str(e, "protocol", syn ? "TCP" : "UDP");
+	mg_ev_u64(e, syn ? "port" : "source_port", x->port);
+	mg_ev_u64(e, "rate_per_s", x->rate);
+	mg_ev_u64(e, "sources", x->sources);
+	mg_ev_u64(e, "flows", x->flows);
+	mg_ev_u64(e, "window_s", x->window_s);
+	mg_ev_u64(e, "threshold", x->threshold);
+	mg_ev_arr(e, "sample_sources");
 	for (unsigned i = 0; i < x->nsample; i++)
 		mg_ev_str(e, NULL, mg_addr_str(&x->sample[i], a, sizeof(a)));
 	mg_ev_close(e);
@@ -947,9 +1029,11 @@ static uint32_t flood_threshold(struct mg_sensor *s, struct mg_device *d, enum m
 }
 
 /* What the packet @p from the device at @d counts for: a connection it opens
- * (a SYN, the first packet of a UDP flow: @new_udp), and the flood rates. */
+ * (a SYN, the first packet of a UDP flow: @new_udp), and the flood rates; a
+ * UDP datagram of @f (@dir 0: a flow it opened) sent again unanswered counts
+ * as an attempt too, so that a resend loop is seen as a connect storm. */
 static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt *p,
-			bool new_udp)
+			const struct mg_flow *f, int dir, bool new_udp)
 {
 	struct mg_scan_finding x;
 	struct devx *dx = DX(d);
@@ -976,19 +1060,29 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 		       : -1;
 	static const enum mg_bl_metric bm[MG_RATE__N] = {MG_BL_SYN, MG_BL_UDP, MG_BL_ICMP,
 							  MG_BL_DNS};
-	if (rate >= 0) {
+	if (rate >= 0)
 		bl_count(s, d, bm[rate], 1);
-		if (mg_scan_rate(&dx->scan, &s->scan, (enum mg_rate)rate, &p->dst, p->dport,
-				 flood_threshold(s, d, (enum mg_rate)rate), s->now_us, &x))
-			emit_scan(s, d, &x);
-	}
+	if (rate < 0 && p->proto == 17 && dir == 0 && !f->pkts[1] &&
+	    mg_scan_resend(dx->scan, &p->dst, p->dport, p->sport,
+			   mg_fnv1a(MG_FNV_INIT, p->payload, p->payload_len)))
+		rate = MG_RATE_UDP_FLOW;
+	if (rate >= 0 &&
+	    mg_scan_rate(&dx->scan, &s->scan, (enum mg_rate)rate, &p->dst, p->dport, p->sport,
+			 flood_threshold(s, d, (enum mg_rate)rate), s->now_us, &x))
+		emit_scan(s, d, &x);
 	/* a query: to port 53 with the QR bit clear */
 	if (p->proto == 17 && p->dport == 53 && p->payload_len >= 3 && !(p->payload[2] & 0x80)) {
 		bl_count(s, d, MG_BL_DNS, 1);
-		if (mg_scan_rate(&dx->scan, &s->scan, MG_RATE_DNS_QUERY, &p->dst, 53,
+		if (mg_scan_rate(&dx->scan, &s->scan, MG_RATE_DNS_QUERY, &p->dst, 53, p->sport,
 				 flood_threshold(s, d, MG_RATE_DNS_QUERY), s->now_us, &x))
 			emit_scan(s, d, &x);
 	}
+}
+
+static bool icmp_error(const struct mg_pkt *p)
+{
+	return (p->proto == 1 && (p->icmp_type == 3 || p->icmp_type == 11)) ||
+	       (p->proto == 58 && p->icmp_type >= 1 && p->icmp_type <= 4);
 }
 
 /* Everything behavioural about packet @p of flow @f (@dir: its direction in
@@ -1006,13 +1100,33 @@ static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, const str
 			mg_enf_add_addr(s->enf, src->mac, &p->src, s->now_us);
 		return;
 	}
+	/* the target of a flood answers its attackers (SYN-ACKs, RSTs, ICMP
+	 * errors): not its behaviour, and not an interval to learn */
+	if (mg_scan_attacked(DX(src)->scan, s->now_us) && (dir == 1 || icmp_error(p))) {
+		if (DX(src)->bl)
+			mg_bl_hold(DX(src)->bl);
+		return;
+	}
 	if (DX(src)->bl) {
 		bl_count(s, src, MG_BL_PKTS, 1);
 		bl_count(s, src, MG_BL_BYTES, p->wirelen);
 	}
-	scan_packet(s, src, p, created && dir == 0 && p->proto == 17);
+	scan_packet(s, src, p, f, dir, created && dir == 0 && p->proto == 17);
 	if (!DX(src)->bl || p->frag_off)
 		return;
+	/* a connection opened again on the same tuple (a reconnect loop) is not a
+	 * new flow, nor new to the baseline; nor is an ICMP error, an answer */
+	uint64_t conn = 0;
+	if (icmp_error(p))
+		created = false;
+	if (created && dir == 0) {
+		conn = mg_fnv1a(mg_fnv1a(mg_fnv1a(MG_FNV_INIT, f->srv.b, sizeof(f->srv.b)),
+					 &f->srv_port, sizeof(f->srv_port)),
+				&f->cli_port, sizeof(f->cli_port)) ^ f->proto;
+		if (conn == DX(src)->last_conn)
+			created = false;
+		DX(src)->last_conn = conn;
+	}
 	if (created && dir == 0) {
 		uint16_t port = f->proto == 6 || f->proto == 17 ? f->srv_port : 0;
 		bl_count(s, src, MG_BL_FLOWS, 1);
@@ -1025,6 +1139,77 @@ static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, const str
 	    !mg_devtab_is_local(s->devs, &f->cli) &&
 	    (f->proto != 6 || (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == (MG_TCP_SYN | MG_TCP_ACK)))
 		exposure(s, src, f);
+}
+
+/* The UDP ports reflection and amplification attacks answer from: QOTD,
+ * chargen, DNS, portmap, NTP, SNMP, CLDAP, SSDP, WS-Discovery, memcached. */
+static bool reflector_port(uint16_t port)
+{
+	static const uint16_t p[] = {17, 19, 53, 111, 123, 161, 389, 1900, 3702, 11211};
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		if (p[i] == port)
+			return true;
+	return false;
+}
+
+/* The connection an ICMP unreachable @p is about: its destination, port and
+ * protocol, from the header quoted after the ICMP header. False if none. */
+static bool unreachable_about(const struct mg_pkt *p, struct mg_addr *peer, uint16_t *port,
+			      uint8_t *proto)
+{
+	uint32_t len = p->payload_len >= 4 ? p->payload_len - 4 : 0, hl;
+	const uint8_t *b = len ? p->payload + 4 : NULL; /* after the unused word */
+
+	if (p->proto == 1 && p->icmp_type == 3 && len >= 20 && (b[0] >> 4) == 4) {
+		hl = (uint32_t)(b[0] & 15) * 4;
+		*proto = b[9];
+		mg_addr_set_v4(peer, b + 16);
+	} else if (p->proto == 58 && p->icmp_type == 1 && len >= 40 && (b[0] >> 4) == 6) {
+		hl = 40;
+		*proto = b[6];
+		mg_addr_set_v6(peer, b + 24);
+	} else {
+		return false;
+	}
+	if ((*proto != 6 && *proto != 17) || hl < 20 || len < hl + 4)
+		return false;
+	*port = (uint16_t)(b[hl + 2] << 8 | b[hl + 3]);
+	return true;
+}
+
+/* What packet @p (of flow @f, in direction @dir) does to the local device @d
+ * it is addressed to: it answers a connection attempt of @d (a RST, a
+ * SYN-ACK, an ICMP unreachable), or it is part of a flood at @d (SYNs, or
+ * UDP from a reflector's port on a flow @d never opened). */
+static void target_packet(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt *p, int dir)
+{
+	struct devx *dx = DX(d);
+	struct mg_scan_finding x;
+	struct mg_addr peer;
+	uint16_t port;
+	uint8_t proto;
+
+	if (!s->cfg.anomaly_enabled || !dx || !p->l4 || p->frag_off ||
+	    mg_addr_is_group(&p->dst) || !mg_devtab_is_local(s->devs, &p->dst))
+		return;
+	if (p->proto == 6) {
+		uint8_t syn = p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK);
+		if (p->tcp_flags & MG_TCP_RST)
+			mg_scan_answer(dx->scan, &p->src, p->sport, 6, MG_ANSWER_RST);
+		else if (syn == (MG_TCP_SYN | MG_TCP_ACK))
+			mg_scan_answer(dx->scan, &p->src, p->sport, 6, MG_ANSWER_ACCEPTED);
+		else if (syn == MG_TCP_SYN &&
+			 mg_scan_inbound(&dx->scan, &s->scan, MG_IN_SYN, &p->src, p->sport, p->dport,
+					 s->now_us, &x))
+			emit_target(s, d, &x);
+	} else if (p->proto == 17) {
+		if (dir == 0 && reflector_port(p->sport) &&
+		    mg_scan_inbound(&dx->scan, &s->scan, MG_IN_REFLECTED, &p->src, p->sport,
+				    p->dport, s->now_us, &x))
+			emit_target(s, d, &x);
+	} else if (unreachable_about(p, &peer, &port, &proto)) {
+		mg_scan_answer(dx->scan, &peer, port, proto, MG_ANSWER_UNREACHABLE);
+	}
 }
 
 /* A new flow: each end that is a bound device checks it against its profile. */
@@ -1638,6 +1823,8 @@ static void emit_stats(struct mg_sensor *s, bool final)
 	mg_ev_u64(e, "repeats", s->judged.repeats);
 	mg_ev_u64(e, "while_quarantined", s->judged.held);
 	mg_ev_u64(e, "quarantine_verdicts", s->judged.quarantines);
+	mg_ev_u64(e, "targets", s->judged.targets);
+	mg_ev_u64(e, "clock_steps_back", s->clock_steps);
 	if (s->bls) {
 		mg_ev_u64(e, "baselines", mg_baselines_count(s->bls));
 		mg_ev_u64(e, "baseline_bytes", mg_baselines_bytes(s->bls));
@@ -1693,7 +1880,45 @@ static int save_state(struct mg_sensor *s)
 	return rc;
 }
 
-/* Moves the clock (never backwards) and runs what is due at the new time. */
+/* The clock stepped back: what each device counts per second, per scan
+ * window and per baseline interval starts again, and so does an episode of
+ * findings (a quarantine verdict holds on). */
+static void clock_stepped(struct mg_sensor *s)
+{
+	s->clock_steps++;
+	for (struct mg_device *d = mg_devtab_first(s->devs); d; d = mg_devtab_next(d)) {
+		struct devx *dx = DX(d);
+		if (!dx)
+			continue;
+		mg_scan_free(dx->scan);
+		dx->scan = NULL;
+		dx->last_conn = 0;
+		if (dx->bl)
+			mg_bl_restart(dx->bl, s->bls, s->now_us);
+		mg_verdict_restart(&dx->vd);
+	}
+}
+
+/* Moves the clock (never backwards) and runs what is due at the new time.
+ *
+ * Packet time can run backwards: between the files of a multi-file replay, or
+ * when a live host's clock is stepped. The sensor's clock must not: flow and
+ * device timeouts, verdict holds, learning periods and stats all count on it.
+ * Clamping alone (as for packets a little out of order) would put every packet
+ * of the later capture into one instant, and its ordinary traffic would read
+ * as a flood. So a step back of more than CLOCK_STEP_US starts a new time base:
+ * from then on packet time is shifted by the step, the sensor's clock goes on
+ * at the packets' pace from where it was, and each device's rate windows start
+ * again (clock_stepped) so that no rate spans the step. Event times then run
+ * ahead of packet times by the shift, until packet time passes the sensor's
+ * clock again and the shift is dropped. A jump forward needs nothing: windows
+ * and intervals it passes end as they would; but while shifted, a jump of
+ * more than CLOCK_JUMP_US (the next file of a replay, days later than the
+ * last, yet still behind the sensor's clock) is a step too, so that shifts do
+ * not pile the gaps between files up into years of the sensor's time.
+ * Replay stays deterministic: all of this is from packet times. */
+#define CLOCK_STEP_US 1000000u
+#define CLOCK_JUMP_US (3600 * 1000000ull)
 static void advance(struct mg_sensor *s, uint64_t ts_us)
 {
 	uint64_t interval = (uint64_t)s->cfg.stats_interval * 1000000u;
@@ -1704,8 +1929,16 @@ static void advance(struct mg_sensor *s, uint64_t ts_us)
 		s->stats_next_us = ts_us + interval;
 		s->dev_expire_next_us = ts_us + 1000000u;
 	}
-	if (ts_us > s->now_us)
-		s->now_us = ts_us;
+	if (s->clock_shift && ts_us >= s->now_us)
+		s->clock_shift = 0; /* packet time caught up */
+	uint64_t t = ts_us + s->clock_shift;
+	if (t + CLOCK_STEP_US < s->now_us || (s->clock_shift && t > s->now_us + CLOCK_JUMP_US)) {
+		s->clock_shift = s->now_us - ts_us;
+		t = s->now_us;
+		clock_stepped(s);
+	}
+	if (t > s->now_us)
+		s->now_us = t;
 	mg_flowtab_expire(s->flows, s->now_us);
 	flush_dirty(s); /* flows ended by time may have named protocols */
 	enforce_tick(s);
@@ -1768,8 +2001,12 @@ static void learn_ndp(struct mg_sensor *s, const struct mg_pkt *p, struct mg_dev
 	uint32_t len = p->payload_len;
 	struct mg_addr a;
 
-	if (p->icmp_type == 134 && src) { /* router advertisement */
-		mg_device_set_gateway(s->devs, src, MG_GW_RA);
+	if (p->icmp_type == 134) { /* router advertisement */
+		/* a router lifetime of 0 says "not a default router": what Thread
+		 * border routers and other stub routers send (hubs, speakers) to
+		 * announce a prefix they route to, not the way out */
+		if (src && len >= 4 && (b[2] | b[3]))
+			mg_device_set_gateway(s->devs, src, MG_GW_RA);
 		return;
 	}
 	if ((p->icmp_type != 135 && p->icmp_type != 136) || len < 20)
@@ -1785,6 +2022,65 @@ static void learn_ndp(struct mg_sensor *s, const struct mg_pkt *p, struct mg_dev
 	mg_addr_set_v6(&a, b + 4);
 	if (owner)
 		mg_device_add_addr(owner, &a, MG_ASRC_NDP, s->now_us);
+}
+
+/* ---- behaviour that says what a device is (device.behaviour) ---- */
+
+/* A battery device sleeps: it leaves the network and, woken by its sensor or
+ * its timer, joins again (a gratuitous ARP or ARP probe for its address, a
+ * DHCP request) after a silence in which it sent nothing at all; the join
+ * comes within WAKE_JOIN of its first frame (an access point's layer-2 update
+ * frame on the device's behalf may come first). Mains-powered devices keep
+ * talking (keepalives, ARP, mDNS) and do not rejoin. Two wakes after
+ * WAKE_SILENCE of silence make the signal. */
+#define WAKE_SILENCE (30 * 1000000ull)
+#define WAKE_JOIN (5 * 1000000ull)
+#define WAKES 2
+
+static bool joins(const struct mg_pkt *p)
+{
+	if (p->is_arp && p->arp_spa && p->arp_tpa)
+		return !memcmp(p->arp_spa, p->arp_tpa, 4) || /* gratuitous */
+		       !memcmp(p->arp_spa, "\0\0\0\0", 4);	   /* probe */
+	return p->proto == 17 && p->sport == 68 && p->dport == 67;
+}
+
+static void wake_packet(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt *p)
+{
+	struct devx *x = DX(d);
+	uint64_t last = x->last_tx_us;
+
+	x->last_tx_us = s->now_us;
+	if (x->wakes >= WAKES)
+		return;
+	/* a clock that went back is no silence */
+	if (last && s->now_us >= last + WAKE_SILENCE)
+		x->woke_us = s->now_us;
+	if (!x->woke_us || s->now_us < x->woke_us || s->now_us - x->woke_us > WAKE_JOIN ||
+	    !joins(p))
+		return;
+	x->woke_us = 0;
+	if (++x->wakes == WAKES)
+		add_signal(s, d, MG_SIG_BEHAVIOUR, "sleeps");
+}
+
+/* A flow that carries a stream up from the device, far more than comes back:
+ * what a camera sends when it records or is watched (RTP, P2P relays). Web
+ * ports are left out: phones and computers upload photos and files over
+ * HTTP(S), and so do some cameras, which their other evidence names. */
+#define UPSTREAM_BYTES (512 * 1024ull)
+#define UPSTREAM_RATIO 8
+
+static void upstream_packet(struct mg_sensor *s, struct mg_device *d, const struct mg_flow *f,
+			    int dir, uint32_t len)
+{
+	uint64_t up = f->bytes[dir], down = f->bytes[!dir];
+	if (f->srv_port == 443 || f->srv_port == 80 || f->srv_port == 8080)
+		return;
+	/* judged each time the flow passes another 64 KiB, not on every packet */
+	if (up >= UPSTREAM_BYTES && (up >> 16) != ((up - len) >> 16) &&
+	    up >= UPSTREAM_RATIO * down)
+		add_signal(s, d, MG_SIG_BEHAVIOUR, "streams-up");
 }
 
 void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *data,
@@ -1820,6 +2116,8 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 	}
 	if (src && src->pkts_out <= TRAFFIC_PKTS)
 		traffic_feature(s, src, &p);
+	if (DX(src))
+		wake_packet(s, src, &p);
 	struct pkt_devs pd = {s, {src, dst}, {&p.src, &p.dst}};
 	mg_extract(&p, s->p0f, &extract_ops, &pd);
 	if (!p.ip_version) {
@@ -1862,6 +2160,10 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 	}
 	if (src)
 		anomaly_packet(s, src, &p, src_local, f, dir, created);
+	if (dst)
+		target_packet(s, dst, &p, dir);
+	if (src_local)
+		upstream_packet(s, src, f, dir, p.wirelen);
 	if (f->dpi_state == MG_DPI_PENDING && !p.frag_off) {
 		int rc = mg_dpi_feed(s->dpi, &f->dpi, p.l3, p.l3_len, p.ts_us, &f->app_master,
 				     &f->app_proto);
@@ -1984,6 +2286,7 @@ void mg_sensor_command(struct mg_sensor *s, const struct mg_command *c, const ch
 	if (!s->enf)
 		return;
 	flush_pending(s);
+	now_us += s->clock_shift;
 	if (now_us > s->now_us) /* live: before the first packet, or on an idle link */
 		s->now_us = now_us;
 	if (mg_qev_command(s->ev, s->now_us, s->enf, c, name) && mg_enf_save(s->enf, err, sizeof(err)) < 0)

@@ -4,7 +4,11 @@
 # Quality: tools/bench_anomaly.py over the generator's soak (bench-out/soak:
 # DAYS days, default 3, of 11 devices with daily cycles, firmware updates, CDN
 # rotation, a device joining on day 2, a phone and a laptop; day 1 trains the
-# baselines) and twelve attack captures, plus every capture in ../shared/datasets.
+# baselines) and sixteen attack captures (four of them storms and targets of
+# floods: an alert, never a quarantine), plus the real captures in
+# ../shared/datasets: each alone, all in one run (clocks going back between
+# files), and each long-benign capture's second half against a baseline learned
+# on its first.
 #
 # Cost: replays, fastest of RUNS (default 3) by CPU time, with
 #   [anomaly] enabled = no    the reference

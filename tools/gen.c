@@ -845,11 +845,106 @@ static void attack_c2(struct dev *d, uint64_t ts)
 	tcp_session(ts + 80000, d, ip, 6667, nick, sizeof(nick) - 1, motd, sizeof(motd) - 1, 2);
 }
 
+/* A reconnect storm: @d tries one TCP connection to @peer again and again
+ * from the same source port, 200 times a second, and @peer refuses each with
+ * a RST (a broken client, not an attack). */
+static void attack_storm(struct dev *d, const struct host *peer, uint64_t ts, int n)
+{
+	uint16_t sp = eph(d);
+	for (int i = 0; i < n; i++) {
+		uint64_t t = ts + (uint64_t)i * 5000;
+		uint32_t seq = (uint32_t)rnd();
+		tcp(t, d->h.mac, peer->mac, d->h.ip, peer->ip, sp, 8883, seq, 0, 0x02, NULL, 0, 64);
+		tcp(t + 300, peer->mac, d->h.mac, peer->ip, d->h.ip, 8883, sp, 0, seq + 1, 0x14, NULL, 0,
+		    64);
+	}
+}
+
+/* A UDP resend loop: @d sends the same datagram to @peer's port 5683 (CoAP)
+ * from one source port, 200 times a second; @peer answers each with an ICMP
+ * port unreachable quoting it. */
+static void attack_resend(struct dev *d, const struct host *peer, uint64_t ts, int n)
+{
+	static const uint8_t msg[] = {0x40, 0x02, 0x1e, 0x61, 0xb4, 'r', 'e', 'g', 0xff, 'o', 'n'};
+	uint8_t icmp[8 + 20 + 8] = {3, 3}, *q = icmp + 8;
+	uint16_t sp = eph(d);
+	q[0] = 0x45;
+	put16(q + 2, 20 + 8 + sizeof(msg));
+	q[8] = 64;
+	q[9] = 17;
+	put32(q + 12, d->h.ip);
+	put32(q + 16, peer->ip);
+	put16(q + 20, sp);
+	put16(q + 22, 5683);
+	put16(q + 24, 8 + sizeof(msg));
+	for (int i = 0; i < n; i++) {
+		uint64_t t = ts + (uint64_t)i * 5000;
+		udp(t, d->h.mac, peer->mac, d->h.ip, peer->ip, sp, 5683, msg, sizeof(msg));
+		ip4(t + 300, peer->mac, d->h.mac, peer->ip, d->h.ip, 1, 64, icmp, sizeof(icmp));
+	}
+}
+
+/* A public unicast address to spoof. */
+static uint32_t spoofed(void)
+{
+	uint32_t a = (uint32_t)rnd();
+	if ((a >> 24) == 0 || (a >> 24) == 10 || (a >> 24) == 127 || (a >> 24) == 192 ||
+	    (a >> 24) >= 224)
+		a = REMOTE(a);
+	return a;
+}
+
+/* A SYN flood at @victim from the Internet: spoofed sources and source
+ * ports, 2000 a second to its port 80, which is closed (it answers RSTs). */
+static void attack_synvictim(struct dev *victim, uint64_t ts, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t t = ts + (uint64_t)i * 500;
+		uint32_t src = spoofed(), seq = (uint32_t)rnd();
+		uint16_t sp = (uint16_t)rnd_range(1024, 65535);
+		tcp(t, gw.mac, victim->h.mac, src, victim->h.ip, sp, 80, seq, 0, 0x02, NULL, 0, 50);
+		tcp(t + 200, victim->h.mac, gw.mac, victim->h.ip, src, 80, sp, 0, seq + 1, 0x14, NULL,
+		    0, 64);
+	}
+}
+
+/* A reflection flood at @victim: DNS, NTP, SSDP, memcached and chargen
+ * answers it never asked for, from 60 reflectors, 2000 a second; it answers
+ * some with ICMP port unreachables. */
+static void attack_reflection(struct dev *victim, uint64_t ts, int n)
+{
+	static const uint16_t ports[] = {53, 123, 1900, 11211, 19};
+	uint8_t junk[200], icmp[8 + 20 + 8] = {3, 3};
+	for (int i = 0; i < n; i++) {
+		uint64_t t = ts + (uint64_t)i * 500;
+		uint32_t src = REMOTE(0x7000 + (uint32_t)(i % 60) * 7);
+		uint16_t sp = ports[i % 5], dp = (uint16_t)rnd_range(1024, 65535);
+		uint32_t len = rnd_range(48, sizeof(junk));
+		for (uint32_t k = 0; k < len; k++)
+			junk[k] = (uint8_t)rnd();
+		udp(t, gw.mac, victim->h.mac, src, victim->h.ip, sp, dp, junk, len);
+		if (i % 8)
+			continue;
+		uint8_t *q = icmp + 8;
+		q[0] = 0x45;
+		put16(q + 2, (uint16_t)(28 + len));
+		q[8] = 50;
+		q[9] = 17;
+		put32(q + 12, src);
+		put32(q + 16, victim->h.ip);
+		put16(q + 20, sp);
+		put16(q + 22, dp);
+		put16(q + 24, (uint16_t)(8 + len));
+		ip4(t + 200, victim->h.mac, gw.mac, victim->h.ip, src, 1, 64, icmp, sizeof(icmp));
+	}
+}
+
 struct scenario {
 	const char *name, *desc;
 	int devices;
 	uint64_t duration, period;
-	int attack; /* 0 none, 1 mirai, 2 synflood, 3 udpflood, 4 lateral, 5 c2, 6 demo */
+	int attack; /* 0 none, 1 mirai, 2 synflood, 3 udpflood, 4 lateral, 5 c2, 6 demo,
+		     * 7 storm, 8 resend, 9 synvictim, 10 reflection */
 };
 
 static const struct scenario scenarios[] = {
@@ -866,6 +961,14 @@ static const struct scenario scenarios[] = {
 	 90 * SEC, 4},
 	{"c2", "benign traffic, then the hub resolves a new domain and joins an IRC C2", 9,
 	 600 * SEC, 90 * SEC, 5},
+	{"storm", "benign traffic, then the camera retries one connection to the hub, refused",
+	 9, 120 * SEC, 90 * SEC, 7},
+	{"resend", "benign traffic, then the plug resends one UDP datagram to the hub, refused",
+	 9, 120 * SEC, 90 * SEC, 8},
+	{"synvictim", "benign traffic, then a spoofed SYN flood from the Internet at the camera",
+	 9, 120 * SEC, 90 * SEC, 9},
+	{"reflection", "benign traffic, then a UDP reflection flood at the TV", 9, 120 * SEC,
+	 90 * SEC, 10},
 };
 
 static int run_scenario(const struct scenario *s, const char *out, uint64_t seed)
@@ -895,6 +998,18 @@ static int run_scenario(const struct scenario *s, const char *out, uint64_t seed
 		break;
 	case 6:
 		attack_mirai(&devs[CAMERA], at, 200);
+		break;
+	case 7:
+		attack_storm(&devs[CAMERA], &devs[HUB].h, at, 600);
+		break;
+	case 8:
+		attack_resend(&devs[PLUG], &devs[HUB].h, at, 600);
+		break;
+	case 9:
+		attack_synvictim(&devs[CAMERA], at, 1000);
+		break;
+	case 10:
+		attack_reflection(&devs[TV], at, 1000);
 		break;
 	}
 	return write_store(out);
@@ -1131,6 +1246,12 @@ static const struct soak_attack soak_attacks[] = {
 	{"exposure", "telnet answered to the Internet, login in clear text", CAMERA},
 	{"cleartext", "HTTP basic-auth credentials to a new storage host", PLUG},
 	{"shell", "an SSH session to a host it never used", BULB},
+	/* not attacks by the device: at most an alert, never a quarantine */
+	{"storm", "a reconnect storm: one TCP connection to the hub retried, refused by RSTs",
+	 CAMERA},
+	{"resend", "a UDP resend loop to the hub, refused by ICMP unreachables", PLUG},
+	{"synvictim", "the target of a spoofed SYN flood from the Internet", CAMERA},
+	{"reflection", "the target of a UDP reflection flood", TV},
 };
 
 static void soak_attack(const struct soak_attack *a, struct dev *devs, uint64_t at)
@@ -1160,6 +1281,14 @@ static void soak_attack(const struct soak_attack *a, struct dev *devs, uint64_t 
 		attack_cleartext(d, at);
 	else if (!strcmp(a->name, "shell"))
 		attack_shell(d, at);
+	else if (!strcmp(a->name, "storm"))
+		attack_storm(d, &devs[HUB].h, at, 1000);
+	else if (!strcmp(a->name, "resend"))
+		attack_resend(d, &devs[HUB].h, at, 1000);
+	else if (!strcmp(a->name, "synvictim"))
+		attack_synvictim(d, at, 3000);
+	else if (!strcmp(a->name, "reflection"))
+		attack_reflection(d, at, 3000);
 }
 
 static void fmt_time(uint64_t us, char *buf, size_t len)
@@ -1197,7 +1326,8 @@ static int run_soak(const char *dir, uint64_t seed, int days)
 	fprintf(tsv, "# scenario\tmac\tstart\tdescription\n");
 	for (size_t k = 0; k < sizeof(soak_attacks) / sizeof(soak_attacks[0]); k++) {
 		const struct soak_attack *a = &soak_attacks[k];
-		uint64_t from = SOAK_T0 + DAY + 12 * 3600 * SEC + k * 3600 * SEC, at = from + 600 * SEC;
+		/* hourly from noon of day 2, then from its midnight */
+		uint64_t from = SOAK_T0 + DAY + (12 + k) % 24 * 3600 * SEC, at = from + 600 * SEC;
 		soak_devices(devs, seed);
 		rng_state = seed ^ (0x9e3779b97f4a7c15ull * (k + 1));
 		soak_window(devs, SOAK_DEVICES, from, from + 1200 * SEC);

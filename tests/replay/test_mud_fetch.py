@@ -92,7 +92,7 @@ class Fetch(unittest.TestCase):
         rules = os.path.join(t, 'rules')
         os.makedirs(rules)
         with open(os.path.join(rules, 'site.rules'), 'w') as f:
-            f.write('bind vendor Philips %s\n' % URL)
+            f.write('bind vendor "Philips Hue" %s\n' % URL)
         cls.rules = rules
         # an unsigned profile for the hub, learned from the capture
         cls.hub = os.path.join(t, 'hub.json')

@@ -177,11 +177,11 @@ class Bindings(unittest.TestCase):
             rules = os.path.join(d, 'rules')
             os.makedirs(rules)
             with open(os.path.join(rules, 'site.rules'), 'w') as f:
-                f.write('bind vendor Philips https://mud.example.com/philips/hue.json\n')
+                f.write('bind vendor "Philips Hue" https://mud.example.com/philips/hue.json\n')
             ev = replay(os.path.join(PCAPS, 'benign.pcap'), write_conf(d, d, rules))
             b = [e for e in of(ev, 'mud_binding') if e['mud_url'].endswith('hue.json')]
             self.assertEqual(len(b), 1)
-            self.assertRegex(b[0]['source'], r'^rules site.rules:1 \(vendor=Philips\)$')
+            self.assertRegex(b[0]['source'], r'^rules site.rules:1 \(vendor=Philips Hue\)$')
             with open(os.path.join(rules, 'site.rules'), 'w') as f:
                 f.write('bind colour red https://mud.example.com/x.json\n')
             p = subprocess.run([MUDGUARD, '-c', write_conf(d, d, rules), '-r',
@@ -205,7 +205,7 @@ class Bindings(unittest.TestCase):
             rules = os.path.join(d, 'rules')
             os.makedirs(rules)
             with open(os.path.join(rules, 'site.rules'), 'w') as f:
-                f.write('bind vendor Philips https://luminaire.example.com/Luminaire_150\n')
+                f.write('bind vendor "Philips Hue" https://luminaire.example.com/Luminaire_150\n')
             ca = os.path.join(VECTORS, LUMINAIRE + 'luminaire-cacert.pem')
             for check_time, status in (('yes', 'no_profile'), ('no', 'bound')):
                 conf = write_conf(d, os.path.join(d, 'repo'), rules,

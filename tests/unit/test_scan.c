@@ -100,12 +100,128 @@ static void test_mirai_and_lateral(void **state)
 	mg_scan_free(s);
 }
 
+/* One connection retried from one source port is a storm; the same rate
+ * from many source ports at one victim is a flood. */
+static void test_storm_or_flood(void **state)
+{
+	(void)state;
+	const struct mg_scan_cfg cfg = MG_SCAN_DEFAULTS;
+	struct mg_scan *s = NULL;
+	struct mg_scan_finding x;
+	struct mg_addr peer = addr(7), other = addr(8);
+	unsigned hits = 0;
+
+	for (unsigned i = 0; i < 200; i++) {
+		if (i == 10) /* the peer refuses; another host's RST does not count */
+			mg_scan_answer(s, &peer, 8883, 6, MG_ANSWER_RST);
+		if (i == 11)
+			mg_scan_answer(s, &other, 80, 6, MG_ANSWER_ACCEPTED);
+		if (i == 12)
+			mg_scan_answer(s, &peer, 8883, 6, MG_ANSWER_RST);
+		hits += mg_scan_rate(&s, &cfg, MG_RATE_SYN, &peer, 8883, 40000, 0, 1000 + i * 4000,
+				     &x);
+	}
+	assert_int_equal(hits, 1);
+	assert_int_equal(x.kind, MG_SCAN_CONNECT_STORM);
+	assert_true(x.score < 0.75); /* never strong on its own */
+	assert_int_equal(x.rate, 200);
+	assert_int_equal(x.sports, 1);
+	assert_int_equal(x.port, 8883);
+	assert_int_equal(x.answer, MG_ANSWER_RST);
+	assert_memory_equal(&x.sample[0], &peer, sizeof(peer));
+	mg_scan_free(s);
+
+	s = NULL;
+	hits = 0;
+	for (unsigned i = 0; i < 200; i++)
+		hits += mg_scan_rate(&s, &cfg, MG_RATE_SYN, &peer, 80, (uint16_t)(1024 + i * 7), 0,
+				     1000 + i * 4000, &x);
+	assert_int_equal(hits, 1);
+	assert_int_equal(x.kind, MG_SCAN_SYN_FLOOD);
+	assert_int_equal(x.sports, 200);
+	assert_true(x.score >= 0.9);
+	mg_scan_free(s);
+
+	/* UDP: one source port to many ports of one address is a flood */
+	s = NULL;
+	hits = 0;
+	for (unsigned i = 0; i < 200; i++)
+		hits += mg_scan_rate(&s, &cfg, MG_RATE_UDP_FLOW, &peer, (uint16_t)(1 + i), 5000, 0,
+				     1000 + i * 4000, &x);
+	assert_int_equal(hits, 1);
+	assert_int_equal(x.kind, MG_SCAN_UDP_FLOOD);
+	mg_scan_free(s);
+}
+
+static void test_resend(void **state)
+{
+	(void)state;
+	const struct mg_scan_cfg cfg = MG_SCAN_DEFAULTS;
+	struct mg_scan *s = NULL;
+	struct mg_scan_finding x;
+	struct mg_addr peer = addr(7), dns = addr(53);
+
+	assert_false(mg_scan_resend(s, &peer, 5683, 4000, 1)); /* no state yet */
+	assert_false(mg_scan_rate(&s, &cfg, MG_RATE_UDP_FLOW, &peer, 5683, 4000, 0, 1, &x));
+	assert_false(mg_scan_resend(s, &peer, 5683, 4000, 42));
+	assert_true(mg_scan_resend(s, &peer, 5683, 4000, 42));
+	assert_false(mg_scan_resend(s, &peer, 5683, 4000, 43)); /* another payload */
+	assert_false(mg_scan_resend(s, &dns, 53, 4000, 43));	 /* another peer */
+	assert_false(mg_scan_resend(s, &peer, 5683, 4000, 43));
+	assert_true(mg_scan_resend(s, &peer, 5683, 4000, 43));
+	mg_scan_free(s);
+}
+
+/* Many SYNs from many flows at a device make it a target, once per attack;
+ * one flow retried does not. */
+static void test_target(void **state)
+{
+	(void)state;
+	const struct mg_scan_cfg cfg = MG_SCAN_DEFAULTS;
+	struct mg_scan *s = NULL;
+	struct mg_scan_finding x;
+	struct mg_addr camera = addr(9);
+	unsigned hits = 0;
+
+	for (unsigned i = 0; i < 1000; i++)
+		hits += mg_scan_inbound(&s, &cfg, MG_IN_SYN, &camera, 40000, 8883, 1000 + i * 1000,
+					&x);
+	assert_int_equal(hits, 0);
+	assert_false(mg_scan_attacked(s, 1000000));
+	for (unsigned t = 0; t < 3; t++) /* three seconds of a flood */
+		for (unsigned i = 0; i < 300; i++) {
+			struct mg_addr src = addr(i);
+			if (mg_scan_inbound(&s, &cfg, MG_IN_SYN, &src, (uint16_t)(1024 + i), 80,
+					    2000000 + t * 1000000 + i * 3000, &x)) {
+				hits++;
+				assert_int_equal(x.kind, MG_SCAN_SYN_TARGET);
+				assert_int_equal(x.rate, 200);
+				assert_int_equal(x.sources, 200);
+				assert_int_equal(x.port, 80);
+				assert_int_equal(x.nsample, 4);
+			}
+		}
+	assert_int_equal(hits, 1);
+	assert_true(mg_scan_attacked(s, 5000000));
+	assert_false(mg_scan_attacked(s, 8000000));
+	/* again after a minute of quiet */
+	for (unsigned i = 0; i < 200; i++) {
+		struct mg_addr src = addr(i);
+		hits += mg_scan_inbound(&s, &cfg, MG_IN_SYN, &src, 2000, 80, 70000000 + i * 1000, &x);
+	}
+	assert_int_equal(hits, 2);
+	mg_scan_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fanout),
 		cmocka_unit_test(test_other_port_scores_less),
 		cmocka_unit_test(test_mirai_and_lateral),
+		cmocka_unit_test(test_storm_or_flood),
+		cmocka_unit_test(test_resend),
+		cmocka_unit_test(test_target),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
