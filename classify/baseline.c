@@ -236,6 +236,22 @@ bool mg_bl_learning(const struct mg_bl *b, uint64_t now_us)
 	return now_us < b->learn_end_us;
 }
 
+/* A device learns over the time it is there: an absence of more than AWAY
+ * while it was still learning (switched off, out of range, or the gap between
+ * two captures of a replay, which may be months) does not count towards its
+ * learning period. Otherwise a device seen for minutes, then again a season
+ * later, would judge everything of its second life by those minutes. A
+ * shorter silence is a quiet device, and counts. */
+#define AWAY (3600 * 1000000ull)
+
+static void seen(struct mg_bl *b, uint64_t now_us)
+{
+	if (now_us > b->last_us + AWAY && b->learn_end_us != UINT64_MAX &&
+	    b->learn_end_us > b->last_us)
+		b->learn_end_us += now_us - b->last_us;
+	b->last_us = now_us;
+}
+
 uint64_t mg_bl_high(const struct mg_bl *b, enum mg_bl_metric m)
 {
 	return bucket_top(b->top[m]);
@@ -314,8 +330,8 @@ bool mg_bl_add(struct mg_bl *b, const struct mg_baselines *t, enum mg_bl_metric 
 {
 	uint64_t count;
 
+	seen(b, now_us);
 	roll(b, t, now_us, false);
-	b->last_us = now_us;
 	if (m == MG_BL_DESTS || m == MG_BL_PORTS) {
 		uint64_t *bits = b->bits[m - MG_BL_DESTS], bit = (n ^ n >> 32) % DISTINCT_BITS;
 		if (bits[bit / 64] & 1ull << (bit % 64))
@@ -352,7 +368,7 @@ int mg_bl_novel(struct mg_bl *b, enum mg_bl_set which, uint64_t key, uint64_t no
 	struct mg_hashset *s = &b->set[which];
 
 	*size = s->n;
-	b->last_us = now_us;
+	seen(b, now_us);
 	if (mg_bl_learning(b, now_us)) {
 		if (learn)
 			mg_hashset_add(s, key, set_max[which]);

@@ -74,6 +74,35 @@ static void test_learning_and_threshold(void **state)
 	mg_baselines_free(t);
 }
 
+/* Time away does not count towards learning: a device seen for ten minutes,
+ * then again two days later (a second capture, a device switched back on),
+ * is still learning, for the fifty minutes it has left. */
+static void test_learning_while_there(void **state)
+{
+	(void)state;
+	struct mg_baselines *t;
+	bool found = false;
+
+	assert_int_equal(mg_baselines_new(&t, &CFG), 0);
+	struct mg_bl *b = mg_baselines_get(t, MAC, 0);
+	flows(b, t, 0, 600, 2, &found);
+	uint64_t back = 2 * 86400 * S;
+	flows(b, t, back, 10, 2, &found);
+	/* it had learnt 590 s when it left: 3010 s are left from its return */
+	assert_true(mg_bl_learning(b, back + 3000 * S));
+	assert_false(mg_bl_learning(b, back + 3020 * S));
+	/* a device whose learning had ended stays done however long it is away */
+	struct mg_bl *c = mg_baselines_get(t, (const uint8_t[6]){2, 0, 0, 0, 0, 2}, 0);
+	flows(c, t, 0, 3700, 2, &found);
+	assert_false(mg_bl_learning(c, 3700 * S));
+	flows(c, t, back, 10, 2, &found);
+	assert_false(mg_bl_learning(c, back + 10 * S));
+	assert_false(found);
+	mg_baselines_put(b);
+	mg_baselines_put(c);
+	mg_baselines_free(t);
+}
+
 static void test_distinct(void **state)
 {
 	(void)state;
@@ -299,6 +328,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_learning_and_threshold),
+		cmocka_unit_test(test_learning_while_there),
 		cmocka_unit_test(test_distinct),
 		cmocka_unit_test(test_novelty),
 		cmocka_unit_test(test_file),
