@@ -309,12 +309,18 @@ static const struct kinddef kinds[KIND__N] = {
 
 struct dev {
 	enum kind kind;
+	const struct kinddef *def; /* set: a device of its own kind (the identify scenario) */
 	struct host h;
 	uint32_t cloud_ip, mqtt_ip;
 	uint16_t next_port;
 	uint32_t xid;
 	const char *cloud; /* name it resolves (may rotate) */
 };
+
+static const struct kinddef *kind_of(const struct dev *d)
+{
+	return d->def ? d->def : &kinds[d->kind];
+}
 
 static uint16_t eph(struct dev *d)
 {
@@ -538,7 +544,7 @@ static void ntp_exchange(uint64_t ts, struct dev *d, uint32_t server)
 
 static void mdns_announce(uint64_t ts, struct dev *d)
 {
-	const struct kinddef *k = &kinds[d->kind];
+	const struct kinddef *k = kind_of(d);
 	uint8_t b[512], *p = b;
 	char inst[128], svc[96], host[96];
 	mac_t mm;
@@ -580,7 +586,7 @@ static void mdns_announce(uint64_t ts, struct dev *d)
 
 static void ssdp_notify(uint64_t ts, struct dev *d)
 {
-	const struct kinddef *k = &kinds[d->kind];
+	const struct kinddef *k = kind_of(d);
 	char b[600], ip[20];
 	mac_t mm;
 
@@ -618,7 +624,7 @@ static void arp(uint64_t ts, const uint8_t *smac, const uint8_t *dmac, uint16_t 
 /* DHCP client message (op 1) or server reply (op 2). */
 static void dhcp_msg(uint64_t ts, struct dev *d, uint8_t type)
 {
-	const struct kinddef *k = &kinds[d->kind];
+	const struct kinddef *k = kind_of(d);
 	uint8_t b[548] = {0}, *p;
 	bool reply = type == 2 || type == 5;
 
@@ -663,14 +669,18 @@ static void dhcp_msg(uint64_t ts, struct dev *d, uint8_t type)
 			*p++ = 4;
 			p = put32(p, gw.ip);
 		}
-		*p++ = 12;
-		*p++ = (uint8_t)strlen(k->hostname);
-		memcpy(p, k->hostname, strlen(k->hostname));
-		p += strlen(k->hostname);
-		*p++ = 60;
-		*p++ = (uint8_t)strlen(k->vendor_class);
-		memcpy(p, k->vendor_class, strlen(k->vendor_class));
-		p += strlen(k->vendor_class);
+		if (k->hostname) {
+			*p++ = 12;
+			*p++ = (uint8_t)strlen(k->hostname);
+			memcpy(p, k->hostname, strlen(k->hostname));
+			p += strlen(k->hostname);
+		}
+		if (k->vendor_class) {
+			*p++ = 60;
+			*p++ = (uint8_t)strlen(k->vendor_class);
+			memcpy(p, k->vendor_class, strlen(k->vendor_class));
+			p += strlen(k->vendor_class);
+		}
 		*p++ = 55;
 		*p++ = k->prl_len;
 		memcpy(p, k->prl, k->prl_len);
@@ -712,7 +722,7 @@ static void boot(uint64_t ts, struct dev *d)
 /* One round of a device's normal activity starting at @ts. */
 static void activity(uint64_t ts, struct dev *d, uint64_t round)
 {
-	const struct kinddef *k = &kinds[d->kind];
+	const struct kinddef *k = kind_of(d);
 
 	dns_exchange(ts, d, d->cloud, d->cloud_ip, false);
 	ts += 60000;
@@ -737,7 +747,7 @@ static void make_devices(struct dev *devs, int n)
 	for (int i = 0; i < n; i++) {
 		struct dev *d = &devs[i];
 		d->kind = (enum kind)(i % KIND__N);
-		const struct kinddef *k = &kinds[d->kind];
+		const struct kinddef *k = kind_of(d);
 		memcpy(d->h.mac, k->oui, 3);
 		d->h.mac[3] = (uint8_t)(0x10 + i / 256);
 		d->h.mac[4] = (uint8_t)i;
@@ -939,12 +949,162 @@ static void attack_reflection(struct dev *victim, uint64_t ts, int n)
 	}
 }
 
+/* ---- identification as real homes showed it (issue 15) ---- */
+
+/* A vacuum whose MAC block is its Wi-Fi module maker's (AzureWave), which
+ * names itself in DHCP and looks up its maker's NTP zone. */
+static const struct kinddef roomba_def = {
+	"vacuum", {0xdc, 0xf5, 0x05}, "Roomba-A1B2C3D4E5F60718", NULL, NULL,
+	"disc-prod.iot.irobotapi.com", NULL, NULL, NULL, false, {1, 3, 6, 12, 15, 28, 42}, 7};
+/* A device that says nothing but its module's default name (Espressif). */
+static const struct kinddef esp_def = {
+	"module", {0x24, 0x0a, 0xc4}, "ESP_5A3C01", NULL, NULL, NULL, NULL, NULL, NULL, false,
+	{1, 3, 28, 6}, 4};
+/* A battery sensor on a Tuya module: no DHCP, it wakes, rejoins, reports, sleeps. */
+static const struct kinddef sensor_def = {
+	"sensor", {0x1c, 0x90, 0xff}, NULL, NULL, NULL, "a1.tuyaeu.com", NULL, NULL, NULL, false,
+	{0}, 0};
+/* A camera that names nothing (a Realtek module's MAC block) and streams video up. */
+static const struct kinddef streamer_def = {
+	"camera", {0x00, 0xe0, 0x4c}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, false,
+	{1, 3, 6, 12, 15, 28}, 6};
+
+static void ip6_icmp(uint64_t ts, const uint8_t *smac, const uint8_t *dmac, const uint8_t *sip,
+		     const uint8_t *dip, const uint8_t *icmp, uint32_t len)
+{
+	uint8_t b[512], *p = eth(b, dmac, smac, 0x86dd), *ip = p;
+	*p++ = 0x60;
+	*p++ = 0;
+	p = put16(p, 0);
+	p = put16(p, (uint16_t)len);
+	*p++ = 58;
+	*p++ = 255;
+	memcpy(p, sip, 16);
+	memcpy(p + 16, dip, 16);
+	p += 32;
+	memcpy(p, icmp, len);
+	uint8_t ph[40] = {0};
+	memcpy(ph, ip + 8, 32);
+	put32(ph + 32, len);
+	ph[39] = 58;
+	put16(p + 2, csum_fold(csum_add(csum_add(0, ph, 40), p, len)));
+	emit(ts, b, 14 + 40 + len);
+}
+
+/* A Thread border router's advertisement: a prefix it routes to (a ULA
+ * /64), router lifetime 0: not a default router. */
+static void stub_router_ra(uint64_t ts, struct dev *d)
+{
+	uint8_t ll[16] = {0xfe, 0x80}, all[16] = {0xff, 0x02}, b[64] = {134, 0}, *p = b + 4;
+	const mac_t mm = {0x33, 0x33, 0, 0, 0, 1};
+	memcpy(ll + 8, d->h.mac, 3);
+	ll[8] ^= 2;
+	ll[11] = 0xff;
+	ll[12] = 0xfe;
+	memcpy(ll + 13, d->h.mac + 3, 3);
+	all[15] = 1;
+	*p++ = 64; /* hop limit */
+	*p++ = 0;  /* flags */
+	p = put16(p, 0); /* router lifetime 0 */
+	p = put32(p, 0);
+	p = put32(p, 0);
+	*p++ = 3; /* prefix information */
+	*p++ = 4;
+	*p++ = 64;
+	*p++ = 0x40; /* autonomous */
+	p = put32(p, 1800);
+	p = put32(p, 1800);
+	p = put32(p, 0);
+	static const uint8_t ula[16] = {0xfd, 0xb9, 0x13, 0x6b, 0xcd, 0x34, 0xe8, 0x6f};
+	memcpy(p, ula, 16);
+	p += 16;
+	ip6_icmp(ts, d->h.mac, mm, ll, all, b, (uint32_t)(p - b));
+}
+
+/* An mDNS query for @service listing what the querier already knows: a PTR
+ * to @instance, another host's (known-answer suppression, RFC 6762 7.1). */
+static void mdns_known_answer(uint64_t ts, struct dev *d, const char *service,
+			      const char *instance)
+{
+	uint8_t b[512], *p = b;
+	mac_t mm;
+	p = dns_header(p, 0, 0, 1, 1);
+	p += put_name(p, service);
+	p = put16(p, 12);
+	p = put16(p, 1);
+	p += put_name(p, service);
+	p = put16(p, 12);
+	p = put16(p, 1);
+	p = put32(p, 4500);
+	uint8_t *rl = p;
+	p += 2;
+	uint16_t n = (uint16_t)put_name(p, instance);
+	p += n;
+	put16(rl, n);
+	multicast_mac(0xe00000fb, mm);
+	udp(ts, d->h.mac, mm, d->h.ip, 0xe00000fb, 5353, 5353, b, (uint32_t)(p - b));
+}
+
+/* Wakes: a gratuitous ARP for its address, a look-up and a report to its
+ * cloud, then silence (nothing at all) until the next. */
+static void sleepy_wake(uint64_t ts, struct dev *d)
+{
+	arp(ts, d->h.mac, BCAST, 1, d->h.ip, ZERO_MAC, d->h.ip);
+	dns_exchange(ts + 40000, d, d->cloud, d->cloud_ip, false);
+	tls_session(ts + 120000, d, d->cloud_ip, d->cloud, 1);
+}
+
+/* Video up to a P2P relay: 1200-byte datagrams, an acknowledgement now and then. */
+static void stream_up(uint64_t ts, struct dev *d, uint32_t relay, int n)
+{
+	uint8_t b[1200];
+	uint16_t sp = eph(d);
+	for (int i = 0; i < n; i++) {
+		for (size_t k = 0; k < sizeof(b); k++)
+			b[k] = (uint8_t)rnd();
+		udp(ts += 20000, d->h.mac, gw.mac, d->h.ip, relay, sp, 32100, b, sizeof(b));
+		if (i % 50 == 0)
+			udp(ts + 15000, gw.mac, d->h.mac, relay, d->h.ip, 32100, sp, b, 64);
+	}
+}
+
+static void identify_devices(struct dev *devs, int n, uint64_t start)
+{
+	static const struct kinddef *const defs[] = {&roomba_def, &esp_def, &sensor_def,
+						     &streamer_def};
+	for (int i = 0; i < 4; i++) {
+		struct dev *d = &devs[n + i];
+		d->def = defs[i];
+		memcpy(d->h.mac, defs[i]->oui, 3);
+		d->h.mac[3] = 0x20;
+		d->h.mac[4] = (uint8_t)i;
+		d->h.mac[5] = (uint8_t)rnd();
+		d->h.ip = LAN(100 + i);
+		d->cloud = defs[i]->cloud;
+		d->cloud_ip = REMOTE(0x3000 + 0x100 * i + rnd_range(1, 200));
+	}
+	struct dev *roomba = &devs[n], *esp = &devs[n + 1], *sensor = &devs[n + 2],
+		   *cam = &devs[n + 3], *hub = &devs[HUB];
+	boot(start + 10 * SEC, roomba);
+	dns_exchange(start + 12 * SEC, roomba, "0.irobot.pool.ntp.org", REMOTE(0x123), false);
+	ntp_exchange(start + 12 * SEC + 50000, roomba, REMOTE(0x123));
+	dns_exchange(start + 13 * SEC, roomba, roomba->cloud, roomba->cloud_ip, false);
+	tls_session(start + 13 * SEC + 60000, roomba, roomba->cloud_ip, roomba->cloud, 2);
+	boot(start + 20 * SEC, esp);
+	for (int w = 0; w < 4; w++) /* 90 s and more of silence between wakes */
+		sleepy_wake(start + 30 * SEC + (uint64_t)w * 95 * SEC, sensor);
+	boot(start + 40 * SEC, cam);
+	stream_up(start + 60 * SEC, cam, REMOTE(0x3210), 460);
+	mdns_known_answer(start + 50 * SEC, hub, "_hue._tcp.local", "Philips-hue._hue._tcp.local");
+	stub_router_ra(start + 55 * SEC, hub);
+}
+
 struct scenario {
 	const char *name, *desc;
 	int devices;
 	uint64_t duration, period;
 	int attack; /* 0 none, 1 mirai, 2 synflood, 3 udpflood, 4 lateral, 5 c2, 6 demo,
-		     * 7 storm, 8 resend, 9 synvictim, 10 reflection */
+		     * 7 storm, 8 resend, 9 synvictim, 10 reflection, 11 identify */
 };
 
 static const struct scenario scenarios[] = {
@@ -969,6 +1129,10 @@ static const struct scenario scenarios[] = {
 	 9, 120 * SEC, 90 * SEC, 9},
 	{"reflection", "benign traffic, then a UDP reflection flood at the TV", 9, 120 * SEC,
 	 90 * SEC, 10},
+	{"identify", "nine devices and four as real homes showed them: a vacuum on a Wi-Fi "
+		     "module's OUI, a module's default name, a sleeping battery sensor, a camera "
+		     "streaming up; the hub lists known answers and announces a Thread prefix",
+	 9, 300 * SEC, 90 * SEC, 11},
 };
 
 static int run_scenario(const struct scenario *s, const char *out, uint64_t seed)
@@ -1010,6 +1174,9 @@ static int run_scenario(const struct scenario *s, const char *out, uint64_t seed
 		break;
 	case 10:
 		attack_reflection(&devs[TV], at, 1000);
+		break;
+	case 11:
+		identify_devices(devs, s->devices, T0);
 		break;
 	}
 	return write_store(out);

@@ -148,6 +148,69 @@ class Rules(unittest.TestCase):
 
 
 @unittest.skipUnless(os.path.exists(SENTINEL), 'shared datasets absent')
+class RealBehaviour(unittest.TestCase):
+    """identify.pcap: what real homes showed the generator (tools/gen.c,
+    identify_devices), each asserted on the fields an analyst reads."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.evs, _ = events('-r', pcap('identify'))
+        cls.devs = summaries(cls.evs)
+        cls.last = {}
+        for e in by_type(cls.evs, 'identity'):
+            cls.last[e['mac']] = e
+
+    def one(self, prefix):
+        found = [m for m in self.devs if m.startswith(prefix)]
+        self.assertEqual(len(found), 1, prefix)
+        return self.devs[found[0]], self.last.get(found[0], {})
+
+    def test_brand_over_module(self):
+        """A Roomba on an AzureWave module's OUI is iRobot, as its host name
+        says, not AzureWave."""
+        d, ident = self.one('dc:f5:05')
+        self.assertEqual((ident['vendor'], ident['vendor_source'], ident['class']),
+                         ('iRobot', 'device', 'vacuum'))
+        self.assertIn('AzureWave', d['vendor'])  # the registry still says who made the MAC
+
+    def test_module_when_nothing_else(self):
+        """A device that shows only its Espressif module's default name is
+        reported as the module maker, as such, and its class is unknown."""
+        _, ident = self.one('24:0a:c4')
+        self.assertEqual((ident['vendor'], ident['vendor_source']), ('Espressif', 'module'))
+        self.assertIsNone(ident['class'])
+
+    def test_sleeping_sensor(self):
+        """A Tuya-module device that rejoins after silences is a sensor; its
+        brand comes from its cloud (device), not from the module's OUI."""
+        d, ident = self.one('1c:90:ff')
+        self.assertEqual(d['signals']['device.behaviour'], ['sleeps'])
+        self.assertEqual((ident['vendor'], ident['vendor_source'], ident['class']),
+                         ('Tuya', 'device', 'sensor'))
+        self.assertLess(ident['confidence'], 0.8)  # behaviour alone: never certain
+
+    def test_streaming_camera(self):
+        d, ident = self.one('00:e0:4c')
+        self.assertEqual(d['signals']['device.behaviour'], ['streams-up'])
+        self.assertEqual((ident['class'], ident['vendor_source']), ('camera', 'module'))
+
+    def test_known_answers_are_not_the_hub(self):
+        """The hub's mDNS query lists the Hue bridge's instance as a known
+        answer: that says nothing about the hub."""
+        d, ident = self.one('d0:52:a8')
+        self.assertEqual(d['signals']['mdns.query'], ['_hue._tcp'])
+        self.assertNotIn('Philips-hue', d['signals'].get('mdns.instance', []))
+        self.assertEqual((ident['vendor'], ident['class']), ('Samsung SmartThings', 'hub'))
+
+    def test_stub_router_is_no_gateway(self):
+        """A router advertisement with router lifetime 0 (a Thread border
+        router) does not make the hub the gateway."""
+        d, _ = self.one('d0:52:a8')
+        self.assertEqual(d['role'], 'device')
+        gws = [e['mac'] for e in by_type(self.evs, 'role') if e['role'] == 'gateway']
+        self.assertEqual(gws, ['50:c7:bf:00:00:01'])
+
+
 class Fingerprints(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
