@@ -553,7 +553,7 @@ static bool os_evidence(const struct mg_ident *id, const char *cls)
 		names += id->items[i].sig == MG_SIG_DNS_QUERY;
 	for (size_t i = 0; i < id->nhits; i++) {
 		const struct hit *h = &id->hits[i];
-		const struct rule *r = h->rule == UINT32_MAX ? NULL : &id->cfg->rules->r[h->rule];
+		const struct rule *r = hit_rule(id, h);
 		if (!r || !r->val[MG_ATTR_CLASS] || strcmp(r->val[MG_ATTR_CLASS], cls))
 			continue;
 		enum mg_signal sig = hit_signal(id, h);
@@ -728,9 +728,8 @@ void mg_ident_get(const struct mg_ident *id, struct mg_identity *out)
 	}
 	if (!best)
 		return;
-	const struct rule *r = hit_rule(id, best);
 	enum mg_signal sig = hit_signal(id, best);
-	out->vendor_source = (r && r->module) || module_item(id, best->item) ? "module"
+	out->vendor_source = module_item(id, best->item) ? "module"
 			     : sig == MG_SIG_OUI_VENDOR || sig == MG_SIG_MAC_PREFIX ? "oui"
 			     : sig == MG_SIG_MODEL_TYPE			    ? "model"
 									    : "device";
