@@ -17,6 +17,33 @@ def read_pcap(path):
     return linktype, out
 
 
+def read_pcapng(path):
+    """Returns (linktype, [(ts_sec, ts_usec, bytes)]) of a little-endian
+    pcapng file with one interface (its if_tsresol, 10^-N, honoured)."""
+    with open(path, 'rb') as f:
+        data = f.read()
+    assert data[:4] == b'\x0a\x0d\x0d\x0a', 'pcapng expected'
+    out, linktype, per_s, off = [], None, 1000000, 0
+    while off + 12 <= len(data):
+        btype, blen = struct.unpack('<II', data[off:off + 8])
+        if btype == 1:
+            linktype, = struct.unpack('<H', data[off + 8:off + 10])
+            o = off + 16
+            while o + 4 <= off + blen - 4:
+                code, olen = struct.unpack('<HH', data[o:o + 4])
+                if code == 0:
+                    break
+                if code == 9 and not data[o + 4] & 0x80:
+                    per_s = 10 ** data[o + 4]
+                o += 4 + olen + (-olen % 4)
+        elif btype == 6:
+            _, hi, lo, incl, _ = struct.unpack('<IIIII', data[off + 8:off + 28])
+            us = (hi << 32 | lo) * 1000000 // per_s
+            out.append((us // 1000000, us % 1000000, data[off + 28:off + 28 + incl]))
+        off += blen
+    return linktype, out
+
+
 def write_pcap(path, linktype, frames):
     with open(path, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 262144, linktype))

@@ -11,7 +11,10 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import sys
 import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
 
 MUDGUARD = os.environ['MUDGUARD']
 GEN = os.environ['MUDGUARD_GEN']
@@ -393,6 +396,107 @@ class ClockBack(unittest.TestCase):
     def test_every_capture_in_one_run(self):
         files = sorted(glob.glob(os.path.join(SENTINEL, '*', '*.pcap')))
         self.assertEqual(self.quarantines(files), [])
+
+
+REAL_HOME = os.path.join(DATASETS, 'real-home')
+
+
+def tcp_frame(b):
+    """(src ip, dst ip, sport, dport, flags) of an Ethernet/IPv4/TCP frame, or None."""
+    if len(b) < 54 or b[12:14] != b'\x08\x00' or b[23] != 6:
+        return None
+    ihl = (b[14] & 15) * 4
+    t = 14 + ihl
+    sport, dport = struct.unpack('>HH', b[t:t + 4])
+    return b[26:30], b[30:34], sport, dport, b[t + 13]
+
+
+def ip_checksum(h):
+    s = sum(struct.unpack('>%dH' % (len(h) // 2), h))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def spoofed_syn(template, src_ip, sport):
+    """The real SYN @template, sent from @src_ip:@sport (IP checksum redone;
+    the TCP checksum is left as it was: mudguard does not judge it)."""
+    b = bytearray(template)
+    b[26:30] = src_ip
+    b[24:26] = b'\0\0'
+    b[24:26] = struct.pack('>H', ip_checksum(bytes(b[14:34])))
+    struct.pack_into('>H', b, 34, sport)
+    return bytes(b)
+
+
+@unittest.skipUnless(os.path.isdir(REAL_HOME), 'no real-home captures')
+class RealFrames(unittest.TestCase):
+    """The cases seen on real networks, built from real frames of
+    ../shared/datasets/real-home: a phone's connection to DNS over TLS
+    (port 853) that the router refuses with a RST is retried on the same
+    source port 200 times a second, as a broken camera did; and the same
+    phone receives a SYN flood from spoofed Internet sources. Each capture is
+    the real one up to that connection, then the repeated or spoofed frames."""
+
+    @classmethod
+    def setUpClass(cls):
+        from pcaputil import read_pcapng, write_pcap
+        cls.tmp = tempfile.TemporaryDirectory()
+        lt, frames = read_pcapng(os.path.join(REAL_HOME, 'xiaomi-cam__no-firewall__wan.pcap'))
+        syn = rst = None
+        for i, (sec, usec, b) in enumerate(frames):
+            t = tcp_frame(b)
+            if t and t[3] == 853 and t[4] & 0x02 and syn is None:
+                syn = i
+            elif t and syn is not None and t[2] == 853 and t[4] & 0x04:
+                rst = i
+                break
+        assert syn is not None and rst is not None, 'the refused DoT connection'
+        cls.phone_mac = ':'.join('%02x' % x for x in frames[syn][2][6:12])
+        cls.router_ip = '.'.join(str(x) for x in frames[syn][2][30:34])
+        start = frames[syn][0] * 1000000 + frames[syn][1]
+        storm = list(frames[:syn])
+        for k in range(600):  # 200 a second for 3 s, the same 5-tuple each time
+            t = start + k * 5000
+            storm.append((t // 1000000, t % 1000000, frames[syn][2]))
+            storm.append(((t + 150) // 1000000, (t + 150) % 1000000, frames[rst][2]))
+        cls.storm = os.path.join(cls.tmp.name, 'storm.pcap')
+        write_pcap(cls.storm, lt, storm)
+        # the phone's SYN turned round: gateway -> phone, from 1,000 spoofed sources
+        b = bytearray(frames[syn][2])
+        b[0:6], b[6:12] = frames[syn][2][6:12], frames[syn][2][0:6]
+        b[30:34] = frames[syn][2][26:30]
+        flood = list(frames[:syn])
+        for k in range(1000):
+            t = start + k * 2000
+            src = bytes([203, 0, 113 + (k >> 8) % 3, k & 255])
+            flood.append((t // 1000000, t % 1000000, spoofed_syn(b, src, 1024 + 37 * k % 60000)))
+        cls.flood = os.path.join(cls.tmp.name, 'flood.pcap')
+        write_pcap(cls.flood, lt, flood)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_refused_retries_are_a_storm(self):
+        ev, _ = run(['-r', self.storm, '--mode', 'enforce'])
+        a = anomalies(ev)
+        self.assertEqual([(e['mac'], e['detector'], e['verdict']) for e in a],
+                         [(self.phone_mac, 'connect_storm', 'alert')])
+        x = a[0]['evidence']
+        self.assertEqual((x['peer'], x['port'], x['answer'], x['source_ports']),
+                         (self.router_ip, 853, 'rst', 1))
+        self.assertGreaterEqual(x['attempts'], 200)
+        self.assertEqual(final_stats(ev)['anomaly']['quarantine_verdicts'], 0)
+        self.assertEqual([e for e in ev if e['event_type'] == 'quarantine'], [])
+
+    def test_flood_at_the_phone_names_it_the_target(self):
+        ev, _ = run(['-r', self.flood, '--mode', 'enforce'])
+        a = anomalies(ev)
+        self.assertEqual([(e['mac'], e['detector'], e['verdict'], e.get('role')) for e in a],
+                         [(self.phone_mac, 'syn_flood_target', 'alert', 'target')])
+        self.assertGreater(a[0]['evidence']['sources'], 100)
+        self.assertEqual(final_stats(ev)['anomaly']['quarantine_verdicts'], 0)
 
 
 class Bundled(unittest.TestCase):
