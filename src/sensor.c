@@ -581,6 +581,19 @@ static void open_anomaly(struct mg_sensor *s, struct mg_device *d, unsigned det,
 	mg_ev_obj(e, "evidence");
 }
 
+/* The window, threshold and sample addresses (as @samples) of finding @x. */
+static void ev_window(struct mg_events *e, const struct mg_scan_finding *x, const char *samples)
+{
+	char a[64];
+
+	mg_ev_u64(e, "window_s", x->window_s);
+	mg_ev_u64(e, "threshold", x->threshold);
+	mg_ev_arr(e, samples);
+	for (unsigned i = 0; i < x->nsample; i++)
+		mg_ev_str(e, NULL, mg_addr_str(&x->sample[i], a, sizeof(a)));
+	mg_ev_close(e);
+}
+
 /* Judges a finding of @det with @score (0..1) on @d. Returns true with an
  * `anomaly` event open at its "evidence" object when it is to be reported:
  * the caller adds the evidence and calls end_anomaly. Otherwise it is counted. */
@@ -717,12 +730,7 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 	} else {
 		mg_ev_u64(e, "mirai_syns", x->mirai);
 	}
-	mg_ev_u64(e, "window_s", x->window_s);
-	mg_ev_u64(e, "threshold", x->threshold);
-	mg_ev_arr(e, "sample_destinations");
-	for (unsigned i = 0; i < x->nsample; i++)
-		mg_ev_str(e, NULL, mg_addr_str(&x->sample[i], a, sizeof(a)));
-	mg_ev_close(e);
+	ev_window(e, x, "sample_destinations");
 	end_anomaly(s);
 }
 
@@ -730,7 +738,7 @@ static void emit_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 static void emit_target(struct mg_sensor *s, struct mg_device *d, const struct mg_scan_finding *x)
 {
 	struct mg_events *e = s->ev;
-	char why[256], a[64];
+	char why[256];
 	bool syn = x->kind == MG_SCAN_SYN_TARGET;
 
 	s->judged.targets++;
@@ -750,12 +758,7 @@ static void emit_target(struct mg_sensor *s, struct mg_device *d, const struct m
 	mg_ev_u64(e, "rate_per_s", x->rate);
 	mg_ev_u64(e, "sources", x->sources);
 	mg_ev_u64(e, "flows", x->flows);
-	mg_ev_u64(e, "window_s", x->window_s);
-	mg_ev_u64(e, "threshold", x->threshold);
-	mg_ev_arr(e, "sample_sources");
-	for (unsigned i = 0; i < x->nsample; i++)
-		mg_ev_str(e, NULL, mg_addr_str(&x->sample[i], a, sizeof(a)));
-	mg_ev_close(e);
+	ev_window(e, x, "sample_sources");
 	end_anomaly(s);
 }
 
