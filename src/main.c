@@ -93,7 +93,8 @@ static int replay_file(struct mg_sensor *s, const char *path, const char *filter
 	uint64_t ts;
 	int rc;
 
-if (mg_source_open_file(&src, path, filter, err, sizeof(err)) < 0) {
+	mg_sensor_new_capture(s);
+	if (mg_source_open_file(&src, path, filter, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard: %s\n", err);
 		mg_sensor_note(s, MG_NOTE_FILE_FAILED);
 		return 1;

@@ -37,6 +37,7 @@ struct devx {
 	uint64_t last_conn; /* the last connection it opened: a retry of it is not new */
 	uint64_t last_tx_us; /* its last packet, for device.behaviour "sleeps" */
 	uint64_t woke_us;    /* its first packet after a silence, 0: none pending */
+	uint64_t wake_epoch; /* the stretch of hearing its wakes were counted in */
 	uint8_t wakes;	     /* rejoins of the network after a silence */
 };
 
@@ -78,6 +79,10 @@ struct mg_sensor {
 	/* Per-run state from here to the end: mg_sensor_reset zeroes it. */
 	uint64_t now_us, stats_next_us, dev_expire_next_us;
 	uint64_t clock_shift; /* added to packet time since it stepped back (advance) */
+	/* what the sensor heard without a break since (a new file of a replay, a
+	 * clock step): a device's silence across a break is not the device's */
+	uint64_t heard_since_us;
+	bool new_file;
 	uint64_t clock_steps;
 	bool started;
 
@@ -1889,6 +1894,7 @@ static int save_state(struct mg_sensor *s)
 static void clock_stepped(struct mg_sensor *s)
 {
 	s->clock_steps++;
+	s->heard_since_us = s->now_us;
 	for (struct mg_device *d = mg_devtab_first(s->devs); d; d = mg_devtab_next(d)) {
 		struct devx *dx = DX(d);
 		if (!dx)
@@ -2035,7 +2041,8 @@ static void learn_ndp(struct mg_sensor *s, const struct mg_pkt *p, struct mg_dev
  * comes within WAKE_JOIN of its first frame (an access point's layer-2 update
  * frame on the device's behalf may come first). Mains-powered devices keep
  * talking (keepalives, ARP, mDNS) and do not rejoin. Two wakes after
- * WAKE_SILENCE of silence make the signal. */
+ * WAKE_SILENCE of silence, heard in one stretch (one capture, no clock step:
+ * two copies of one capture show one wake twice), make the signal. */
 #define WAKE_SILENCE (30 * 1000000ull)
 #define WAKE_JOIN (5 * 1000000ull)
 #define WAKES 2
@@ -2056,13 +2063,18 @@ static void wake_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 	x->last_tx_us = s->now_us;
 	if (x->wakes >= WAKES)
 		return;
-	/* a clock that went back is no silence */
-	if (last && s->now_us >= last + WAKE_SILENCE)
+	/* a silence across a break in what the sensor heard (between two files,
+	 * a clock step) is not the device's */
+	if (last && last >= s->heard_since_us && s->now_us >= last + WAKE_SILENCE)
 		x->woke_us = s->now_us;
 	if (!x->woke_us || s->now_us < x->woke_us || s->now_us - x->woke_us > WAKE_JOIN ||
 	    !joins(p))
 		return;
 	x->woke_us = 0;
+	if (x->wake_epoch != s->heard_since_us) { /* both wakes heard in one stretch */
+		x->wake_epoch = s->heard_since_us;
+		x->wakes = 0;
+	}
 	if (++x->wakes == WAKES)
 		add_signal(s, d, MG_SIG_BEHAVIOUR, "sleeps");
 }
@@ -2094,6 +2106,10 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 	enum mg_anomaly anom = mg_decode(&p, link, data, caplen, wirelen, ts_us);
 
 	advance(s, ts_us);
+	if (s->new_file) {
+		s->heard_since_us = s->now_us;
+		s->new_file = false;
+	}
 	s->packets++;
 	s->bytes += wirelen;
 	s->anomalies[anom]++;
@@ -2180,6 +2196,11 @@ out:
 	flush_dirty(s);
 }
 
+void mg_sensor_new_capture(struct mg_sensor *s)
+{
+	s->new_file = true;
+}
+
 int mg_sensor_replay_file(struct mg_sensor *s, const char *path, char *err, size_t errlen)
 {
 	struct mg_source *src;
@@ -2188,6 +2209,7 @@ int mg_sensor_replay_file(struct mg_sensor *s, const char *path, char *err, size
 	uint64_t ts;
 	int rc;
 
+	mg_sensor_new_capture(s);
 	if (mg_source_open_file(&src, path, "", err, errlen) < 0)
 		return -1;
 	enum mg_link link = mg_source_link(src);

@@ -26,6 +26,11 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *data,
 		      uint32_t caplen, uint32_t wirelen, uint64_t ts_us);
 
+/* The packets that follow come from another capture (the next file of a
+ * replay): what a device did not send in between was not heard, so it is no
+ * silence of the device's. */
+void mg_sensor_new_capture(struct mg_sensor *s);
+
 /* Feeds every packet of the capture file @path to @s (the tools' replay; the
  * daemon's own loop also handles signals and notes). Returns 0; 1 when
  * reading stopped at an error, with the message in @err and the packets

@@ -211,6 +211,25 @@ class RealBehaviour(unittest.TestCase):
         self.assertEqual(gws, ['50:c7:bf:00:00:01'])
 
 
+REAL_HOME = os.path.join(DATASETS, 'real-home')
+
+
+@unittest.skipUnless(os.path.isdir(REAL_HOME), 'no real-home captures')
+class SleepsAcrossCaptures(unittest.TestCase):
+    """Three captures of one real experiment (its LAN, WAN and Wi-Fi side):
+    the plug, the hub and the bridge rejoined the network once in it, which
+    the copies repeat. A wake heard once is no battery device's sleep; only
+    the Tuya motion sensor, which sleeps within each capture, says so."""
+
+    def test_copies_of_one_wake_are_not_sleep(self):
+        files = [os.path.join(REAL_HOME, 'all-devices__my-firewall__%s.pcap' % side)
+                 for side in ('lan', 'wan', 'wlan2.4')]
+        evs, _ = events('-r', *files)
+        sleepers = sorted(mac for mac, d in summaries(evs).items()
+                          if 'sleeps' in d['signals'].get('device.behaviour', []))
+        self.assertEqual(sleepers, ['a0:92:08:7b:03:1c'])
+
+
 class Fingerprints(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
