@@ -22,23 +22,23 @@
 #include "extract.h"
 #include "fpmodel.h"
 
-#define MG_CLASS_LIST(X) \
-	X(CAMERA, "camera") \
-	X(DOORBELL, "doorbell") \
-	X(PLUG, "plug") \
-	X(LIGHT, "light") \
-	X(SPEAKER, "speaker") \
-	X(HUB, "hub") \
-	X(LOCK, "lock") \
-	X(THERMOSTAT, "thermostat") \
-	X(SENSOR, "sensor") \
-	X(VACUUM, "vacuum") \
-	X(IRRIGATION, "irrigation") \
-	X(MEDIA, "media") \
-	X(PRINTER, "printer") \
-	X(APPLIANCE, "appliance") \
-	X(PHONE, "phone") \
-	X(COMPUTER, "computer") \
+#define MG_CLASS_LIST(X)                                                       \
+	X(CAMERA, "camera")                                                    \
+	X(DOORBELL, "doorbell")                                                \
+	X(PLUG, "plug")                                                        \
+	X(LIGHT, "light")                                                      \
+	X(SPEAKER, "speaker")                                                  \
+	X(HUB, "hub")                                                          \
+	X(LOCK, "lock")                                                        \
+	X(THERMOSTAT, "thermostat")                                            \
+	X(SENSOR, "sensor")                                                    \
+	X(VACUUM, "vacuum")                                                    \
+	X(IRRIGATION, "irrigation")                                            \
+	X(MEDIA, "media")                                                      \
+	X(PRINTER, "printer")                                                  \
+	X(APPLIANCE, "appliance")                                              \
+	X(PHONE, "phone")                                                      \
+	X(COMPUTER, "computer")                                                \
 	X(NETWORK, "network")
 
 /* What an identity says about a device. */

@@ -161,8 +161,8 @@ bool mg_scan_rate(struct mg_scan **sp, const struct mg_scan_cfg *cfg, enum mg_ra
 	/* SYNs and UDP: the (address, port) pairs and source ports tell one
 	 * connection tried again from a flood */
 	bool tries = what == MG_RATE_SYN || what == MG_RATE_UDP_FLOW;
+	uint8_t proto = what == MG_RATE_SYN ? 6 : 17;
 	if (tries) {
-		uint8_t proto = what == MG_RATE_SYN ? 6 : 17;
 		if (!s->pairs2[what].n) {
 			s->first[what] = *dst;
 			s->first_port[what] = port;
@@ -188,19 +188,18 @@ bool mg_scan_rate(struct mg_scan **sp, const struct mg_scan_cfg *cfg, enum mg_ra
 	out->sample[0] = *dst;
 	out->nsample = 1;
 	if (tries) {
-		uint8_t proto = what == MG_RATE_SYN ? 6 : 17;
 		out->sports = s->sports[what].n;
 		out->proto = proto;
-		if (storm) { /* the peer first tried in the second, and its answer */
-			out->targets = s->pairs2[what].n;
-			out->sample[0] = s->first[what];
-			out->port = s->first_port[what];
-			/* a RST says most, then an unreachable, then a SYN-ACK */
+	}
+	if (storm) { /* the peer first tried in the second, and its answer */
+		out->targets = s->pairs2[what].n;
+		out->sample[0] = s->first[what];
+		out->port = s->first_port[what];
+		/* a RST says most, then an unreachable, then a SYN-ACK */
+		if (s->answer_key == pair_key(&s->first[what], out->port, proto))
 			for (int a = MG_ANSWER_RST; a < MG_ANSWER__N && !out->answer; a++)
-				if (s->answer_key == pair_key(&s->first[what], out->port, proto) &&
-				    s->answers[a])
+				if (s->answers[a])
 					out->answer = (enum mg_answer)a;
-		}
 	}
 	return true;
 }

@@ -28,6 +28,9 @@ fuzz_fail=0
 for h in decode dhcp dns tls banner l2disc rules model mud mudrules baseline enforcelist redisurl command config packet; do
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/$h/* "$work/" 2>/dev/null || true
+	if [ "$h" = rules ]; then # the shipped rules seed it too
+		cp rules/identify/*.rules "$work/"
+	fi
 	if ./build-asan/tests/fuzz/fuzz-$h -max_total_time="$FUZZ_SECONDS" \
 		-artifact_prefix=build-asan/fuzz-$h- "$work" >build-asan/fuzz-$h.log 2>&1; then
 		fuzz_pass=$((fuzz_pass + 1))

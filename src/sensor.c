@@ -1070,7 +1070,7 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 							  MG_BL_DNS};
 	if (rate >= 0)
 		bl_count(s, d, bm[rate], 1);
-	if (rate < 0 && p->proto == 17 && dir == 0 && !f->pkts[1] &&
+	if (rate < 0 && p->proto == 17 && dir == 0 && !f->pkts[1] && dx->scan &&
 	    mg_scan_resend(dx->scan, &p->dst, p->dport, p->sport,
 			   mg_fnv1a(MG_FNV_INIT, p->payload, p->payload_len)))
 		rate = MG_RATE_UDP_FLOW;
@@ -1124,11 +1124,10 @@ static void anomaly_packet(struct mg_sensor *s, struct mg_device *src, const str
 		return;
 	/* a connection opened again on the same tuple (a reconnect loop) is not a
 	 * new flow, nor new to the baseline; nor is an ICMP error, an answer */
-	uint64_t conn = 0;
 	if (icmp_error(p))
 		created = false;
 	if (created && dir == 0) {
-		conn = mg_fnv1a(mg_fnv1a(mg_fnv1a(MG_FNV_INIT, f->srv.b, sizeof(f->srv.b)),
+		uint64_t conn = mg_fnv1a(mg_fnv1a(mg_fnv1a(MG_FNV_INIT, f->srv.b, sizeof(f->srv.b)),
 					 &f->srv_port, sizeof(f->srv_port)),
 				&f->cli_port, sizeof(f->cli_port)) ^ f->proto;
 		if (conn == DX(src)->last_conn)

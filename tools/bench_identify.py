@@ -35,6 +35,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 TYPES = {
     'Aria': ('Fitbit', 'sensor'),
@@ -87,51 +88,43 @@ def words(s):
 
 
 def brand_ok(label, vendor):
-    if not vendor or not label or label == 'unknown brand':
-        return vendor is not None and label == 'unknown brand' and False
+    """Do the label's brand and the reported vendor name the same company?"""
     a, b = words(label), words(vendor)
     return bool(a) and bool(b) and (a <= b or b <= a)
 
 
+def tsv(ds, folder):
+    """(capture path, fields after the path) of each line of FOLDER/LABELS.tsv."""
+    for line in open(os.path.join(ds, folder, 'LABELS.tsv')):
+        if not line.startswith('#'):
+            f = line.rstrip('\n').split('\t')
+            yield os.path.join(ds, folder, f[0]), f[1:]
+
+
 def labels(ds):
     rows = []  # (set, file, mac, brand, class)
-    for line in open(os.path.join(ds, 'real-home', 'LABELS.tsv')):
-        if line.startswith('#'):
-            continue
-        f = line.rstrip('\n').split('\t')
-        rows.append(('real-home', os.path.join(ds, 'real-home', f[0]), f[1].lower(), f[2], f[3]))
-    for line in open(os.path.join(ds, 'long-benign', 'LABELS.tsv')):
-        if line.startswith('#'):
-            continue
-        f = line.rstrip('\n').split('\t')
-        rows.append(('long-benign', os.path.join(ds, 'long-benign', f[0]), f[1].lower(),
-                     f[2], f[3]))
-    for line in open(os.path.join(ds, 'iot-sentinel', 'LABELS.tsv')):
-        if line.startswith('#'):
-            continue
-        f = line.rstrip('\n').split('\t')
-        b, c = TYPES[f[1]]
-        rows.append(('iot-sentinel', os.path.join(ds, 'iot-sentinel', f[0]), f[2].lower(), b, c))
+    for folder in ('real-home', 'long-benign'):  # file, mac, brand, class, ...
+        rows += [(folder, path, f[0].lower(), f[1], f[2]) for path, f in tsv(ds, folder)]
+    for path, (kind, mac) in tsv(ds, 'iot-sentinel'):  # path, type, mac
+        rows.append(('iot-sentinel', path, mac.lower()) + TYPES[kind])
     return rows
 
 
 def identities(mg, extra, paths):
+    """Replays @paths in one run: each device's last identity event, and how
+    many packets each device sent."""
     if isinstance(paths, str):
         paths = [paths]
     p = subprocess.run([mg, '-o', '-', '--stats-interval', '86400'] + extra + ['-r'] + paths,
                        capture_output=True)
-    last = {}
+    last, sent = {}, {}
     for x in p.stdout.decode(errors='replace').splitlines():
-        if '"identity"' not in x:
-            continue
-        e = json.loads(x)
-        if e.get('event_type') == 'identity':
-            last[e['mac']] = e
-    sent = {}  # packets each device sent
-    for x in p.stdout.decode(errors='replace').splitlines():
-        if '"device_summary"' in x:
+        if '"identity"' in x or '"device_summary"' in x:
             e = json.loads(x)
-            sent[e['mac']] = e.get('pkts_out', 0)
+            if e['event_type'] == 'identity':
+                last[e['mac']] = e
+            elif e['event_type'] == 'device_summary':
+                sent[e['mac']] = e.get('pkts_out', 0)
     return last, sent
 
 
@@ -139,23 +132,18 @@ def model_folds(a, extra, rows, folds=5):
     """Each IoT Sentinel capture identified with --fingerprints by a model
     trained on the other folds (captures dealt round-robin in name order):
     results keyed ('model', path)."""
-    import tempfile
     files = sorted({r[1] for r in rows})
-    label = {}
-    for line in open(os.path.join(a.datasets, 'iot-sentinel', 'LABELS.tsv')):
-        if not line.startswith('#'):
-            f = line.rstrip('\n').split('\t')
-            label[os.path.join(a.datasets, 'iot-sentinel', f[0])] = (f[1], f[2])
+    label = dict(tsv(a.datasets, 'iot-sentinel'))  # path -> (type, mac)
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(folds):
             test = files[k::folds]
-            tsv, model = os.path.join(tmp, 'train.tsv'), os.path.join(tmp, 'model')
-            with open(tsv, 'w') as t:
+            train, model = os.path.join(tmp, 'train.tsv'), os.path.join(tmp, 'model')
+            with open(train, 'w') as t:
                 for f in files:
                     if f not in test:
                         t.write('%s\t%s\t%s\n' % (os.path.abspath(f), *label[f]))
-            subprocess.run([a.fingerprint, 'train', tsv, '-o', model], check=True,
+            subprocess.run([a.fingerprint, 'train', train, '-o', model], check=True,
                            capture_output=True)
             for f in test:
                 out[('model', f)] = identities(a.mudguard, extra + ['--fingerprints', model], f)
@@ -193,12 +181,7 @@ def main():
             continue  # the label says the device lives there, not that this file has it
         e = ids.get(mac, {})
         vendor, got, conf = e.get('vendor'), e.get('class'), e.get('scores', {}).get('class', 0)
-        if e.get('vendor_source') == 'module':
-            b_ok = brand_ok(brand, vendor)
-        else:
-            b_ok = brand_ok(brand, vendor)
-        if brand == 'unknown brand':
-            b_ok = None  # nothing to judge
+        b_ok = None if brand == 'unknown brand' else brand_ok(brand, vendor)
         c_ok = got == cls
         per_set.setdefault(s, []).append((path, mac, brand, cls, vendor, got, conf, b_ok, c_ok,
                                           e.get('vendor_source')))

@@ -542,6 +542,20 @@ static void ntp_exchange(uint64_t ts, struct dev *d, uint32_t server)
 	udp(ts + rnd_range(10000, 40000), gw.mac, d->h.mac, server, d->h.ip, 123, sp, n, 48);
 }
 
+/* A DNS-SD PTR record @owner -> @target (class IN, TTL 4500 s) at @p. */
+static uint8_t *put_ptr(uint8_t *p, const char *owner, const char *target)
+{
+	p += put_name(p, owner);
+	p = put16(p, 12);
+	p = put16(p, 1);
+	p = put32(p, 4500);
+	uint8_t *rl = p;
+	p += 2;
+	uint16_t n = (uint16_t)put_name(p, target);
+	put16(rl, n);
+	return p + n;
+}
+
 static void mdns_announce(uint64_t ts, struct dev *d)
 {
 	const struct kinddef *k = kind_of(d);
@@ -555,15 +569,7 @@ static void mdns_announce(uint64_t ts, struct dev *d)
 	snprintf(inst, sizeof(inst), "%s.%s.local", k->hostname, k->mdns);
 	snprintf(host, sizeof(host), "%s.local", k->hostname);
 	p = dns_header(p, 0, 0x8400, 0, 3); /* an authoritative response, 3 answers */
-	p += put_name(p, svc);		     /* PTR */
-	p = put16(p, 12);
-	p = put16(p, 1);
-	p = put32(p, 4500);
-	uint8_t *rl = p;
-	p += 2;
-	uint16_t n = (uint16_t)put_name(p, inst);
-	p += n;
-	put16(rl, n);
+	p = put_ptr(p, svc, inst);
 	p += put_name(p, inst); /* TXT with the model */
 	p = put16(p, 16);
 	p = put16(p, 0x8001);
@@ -1032,15 +1038,7 @@ static void mdns_known_answer(uint64_t ts, struct dev *d, const char *service,
 	p += put_name(p, service);
 	p = put16(p, 12);
 	p = put16(p, 1);
-	p += put_name(p, service);
-	p = put16(p, 12);
-	p = put16(p, 1);
-	p = put32(p, 4500);
-	uint8_t *rl = p;
-	p += 2;
-	uint16_t n = (uint16_t)put_name(p, instance);
-	p += n;
-	put16(rl, n);
+	p = put_ptr(p, service, instance);
 	multicast_mac(0xe00000fb, mm);
 	udp(ts, d->h.mac, mm, d->h.ip, 0xe00000fb, 5353, 5353, b, (uint32_t)(p - b));
 }

@@ -10,11 +10,12 @@ import os
 import shutil
 import struct
 import subprocess
-import tempfile
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+from pcaputil import read_pcap, read_pcapng, write_pcap  # noqa: E402
 
 MUDGUARD = os.environ['MUDGUARD']
 GEN = os.environ['MUDGUARD_GEN']
@@ -45,31 +46,12 @@ def secs(ts):
 
 
 
-def last_ts(path):
-    """The time of the last packet of a classic pcap file, in seconds."""
-    with open(path, 'rb') as f:
-        data = f.read()
-    off, last = 24, 0
-    while off + 16 <= len(data):
-        sec, usec, incl, _ = struct.unpack('<IIII', data[off:off + 16])
-        last = sec + usec / 1e6
-        off += 16 + incl
-    return last
-
-
 def shift_to(src, dst, start):
-    """Copies pcap @src to @dst with its packets moved to begin at @start."""
-    with open(src, 'rb') as f:
-        data = bytearray(f.read())
-    off, delta = 24, None
-    while off + 16 <= len(data):
-        sec, usec, incl, orig = struct.unpack('<IIII', data[off:off + 16])
-        if delta is None:
-            delta = int(start) - sec
-        struct.pack_into('<II', data, off, sec + delta, usec)
-        off += 16 + incl
-    with open(dst, 'wb') as f:
-        f.write(data)
+    """Copies pcap @src to @dst with its packets moved to begin at @start (s)."""
+    link, frames = read_pcap(src)
+    delta = int(start) - frames[0][0]
+    write_pcap(dst, link, [(sec + delta, usec, b) for sec, usec, b in frames])
+
 
 class Soak(unittest.TestCase):
     @classmethod
@@ -330,7 +312,7 @@ class Soak(unittest.TestCase):
         with open(state) as f:
             self.assertIn('learn-end', f.read())
         shell = self.path('shell-after-restart.pcap')
-        shift_to(self.path('attack-shell.pcap'), shell, last_ts(self.path('train.pcap')) + 600)
+        shift_to(self.path('attack-shell.pcap'), shell, read_pcap(self.path('train.pcap'))[1][-1][0] + 600)
         ev, _ = run(['-r', shell], conf)
         dets = {e['detector'] for e in anomalies(ev)}
         self.assertIn('new_protocol', dets)
@@ -365,9 +347,7 @@ SENTINEL = os.path.join(DATASETS, 'iot-sentinel')
 
 
 def first_time(path):
-    with open(path, 'rb') as f:
-        head = f.read(28)
-    return struct.unpack('<I', head[24:28])[0]
+    return read_pcap(path)[1][0][0]
 
 
 @unittest.skipUnless(os.path.isdir(SENTINEL), 'no iot-sentinel captures')
@@ -440,7 +420,6 @@ class RealFrames(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        from pcaputil import read_pcapng, write_pcap
         cls.tmp = tempfile.TemporaryDirectory()
         lt, frames = read_pcapng(os.path.join(REAL_HOME, 'xiaomi-cam__no-firewall__wan.pcap'))
         syn = rst = None
