@@ -472,6 +472,29 @@ int mg_ident_add(struct mg_ident *id, enum mg_signal sig, const char *value, uin
 	return 1;
 }
 
+void mg_ident_rebase(struct mg_ident *id)
+{
+	/* what is shown and was reported may be a rule's or the model's text:
+	 * kept as the device's own copies, so hysteresis still compares them */
+	for (int a = 0; a < MG_ATTR__COUNT; a++) {
+		if (id->shown[a])
+			id->shown[a] = intern(id, id->shown[a], strlen(id->shown[a]));
+		if (id->reported[a])
+			id->reported[a] = intern(id, id->reported[a], strlen(id->reported[a]));
+	}
+	id->nhits = id->nrule_hits = 0;
+	id->ntok = 0;
+	for (size_t i = 0; i < id->n; i++) {
+		match_rules(id, id->items[i].sig, id->items[i].value, (uint32_t)i, 1.0);
+		if (id->cfg->model)
+			add_tokens(id, id->items[i].sig, id->items[i].value);
+	}
+	id->nrule_hits = id->nhits;
+	memset(&id->model, 0, sizeof(id->model)); /* the old model's labels */
+	id->has_model = false;
+	id->tok_changed = true;
+}
+
 #define MAX_CANDS 32
 
 struct cand {

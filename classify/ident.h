@@ -81,6 +81,11 @@ int mg_ident_add(struct mg_ident *id, enum mg_signal sig, const char *value, uin
  * value changed, or a confidence moved by report_delta or more. */
 bool mg_ident_update(struct mg_ident *id, uint64_t age_us);
 
+/* The rules or the model of the configuration @id was made with were
+ * replaced (a reload): matches the evidence again. The old ones may be freed
+ * after this; mg_ident_update then gives the identity they lead to. */
+void mg_ident_rebase(struct mg_ident *id);
+
 struct mg_identity {
 	const char *value[MG_ATTR__COUNT]; /* NULL: not known */
 	double score[MG_ATTR__COUNT];

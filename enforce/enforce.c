@@ -44,6 +44,9 @@ struct mg_enf {
 	size_t n_never_mac;
 	struct mg_nft_prefix never[LIST_MAX], dns[LIST_MAX], allow[LIST_MAX];
 	size_t n_never, n_dns, n_allow;
+	/* the first entries of never_mac and never come from [enforce] never
+	 * (a reload replaces them); those after were added at run time */
+	size_t cfg_never_mac, cfg_never;
 	uint64_t recent[1024]; /* times of the last quarantines (circuit breaker) */
 	bool policy_changed;   /* the lists grew since the table was set up */
 	unsigned nrecent;
@@ -371,6 +374,20 @@ int mg_enf_save(struct mg_enf *e, char *err, size_t errlen)
 
 /* ---- life cycle ---- */
 
+/* The never, dns and remediation lists of @cfg into @e's. */
+static int parse_lists(struct mg_enf *e, const struct mg_enf_cfg *cfg, char *err, size_t errlen)
+{
+	int rc = parse_list(e, "[enforce] never", cfg->never, true, e->never, &e->n_never, err,
+			    errlen);
+	e->cfg_never_mac = e->n_never_mac;
+	e->cfg_never = e->n_never;
+	if (rc < 0 ||
+	    (rc = parse_list(e, "[enforce] dns", cfg->dns, false, e->dns, &e->n_dns, err, errlen)) < 0)
+		return rc;
+	return parse_list(e, "[enforce] remediation", cfg->remediation, false, e->allow,
+			  &e->n_allow, err, errlen);
+}
+
 int mg_enf_new(struct mg_enf **out, const struct mg_enf_cfg *cfg, char *err, size_t errlen)
 {
 	struct mg_enf *e = calloc(1, sizeof(*e));
@@ -381,11 +398,7 @@ int mg_enf_new(struct mg_enf **out, const struct mg_enf_cfg *cfg, char *err, siz
 	e->cfg = *cfg;
 	snprintf(e->state_file, sizeof(e->state_file), "%s", cfg->state_file ? cfg->state_file : "");
 	e->cfg.state_file = e->state_file;
-	if ((rc = parse_list(e, "[enforce] never", cfg->never, true, e->never, &e->n_never, err,
-			     errlen)) < 0 ||
-	    (rc = parse_list(e, "[enforce] dns", cfg->dns, false, e->dns, &e->n_dns, err, errlen)) < 0 ||
-	    (rc = parse_list(e, "[enforce] remediation", cfg->remediation, false, e->allow,
-			     &e->n_allow, err, errlen)) < 0)
+	if ((rc = parse_lists(e, cfg, err, errlen)) < 0)
 		goto out;
 	/* the DNS servers are never quarantined either */
 	for (size_t i = 0; i < e->n_dns && e->n_never < LIST_MAX; i++)
@@ -671,6 +684,31 @@ int mg_enf_add_addr(struct mg_enf *e, const uint8_t mac[6], const struct mg_addr
 	}
 	q->addrs[q->naddrs++] = *a;
 	return 1;
+}
+
+int mg_enf_set_never(struct mg_enf *e, const char *never, char *err, size_t errlen)
+{
+	struct mg_enf *t = calloc(1, sizeof(*t)); /* the new list, parsed apart */
+	int rc;
+	if (!t)
+		return -ENOMEM;
+	if ((rc = parse_list(t, "[enforce] never", never, true, t->never, &t->n_never, err,
+			     errlen)) == 0) {
+		/* then what was added at run time, after the old configured part */
+		for (size_t i = e->cfg_never_mac; i < e->n_never_mac && t->n_never_mac < LIST_MAX; i++)
+			memcpy(t->never_mac[t->n_never_mac++], e->never_mac[i], 6);
+		for (size_t i = e->cfg_never; i < e->n_never && t->n_never < LIST_MAX; i++)
+			t->never[t->n_never++] = e->never[i];
+		e->cfg_never_mac = t->n_never_mac - (e->n_never_mac - e->cfg_never_mac);
+		e->cfg_never = t->n_never - (e->n_never - e->cfg_never);
+		memcpy(e->never_mac, t->never_mac, sizeof(e->never_mac));
+		memcpy(e->never, t->never, sizeof(e->never));
+		e->n_never_mac = t->n_never_mac;
+		e->n_never = t->n_never;
+		e->policy_changed = true;
+	}
+	free(t);
+	return rc;
 }
 
 void mg_enf_never_mac(struct mg_enf *e, const uint8_t mac[6])

@@ -106,6 +106,12 @@ int mg_enf_release(struct mg_enf *e, const uint8_t mac[6], const char *reason, u
 int mg_enf_add_addr(struct mg_enf *e, const uint8_t mac[6], const struct mg_addr *a,
 		    uint64_t now_us);
 
+/* Replaces the entries [enforce] never gave with those of @never (a
+ * reload); what was added at run time (the gateway, the host's own
+ * addresses, DNS servers) stays. Returns 0, or -EINVAL with the reason in
+ * @err and the list unchanged. */
+int mg_enf_set_never(struct mg_enf *e, const char *never, char *err, size_t errlen);
+
 /* Adds to the never-quarantine list at run time (the gateway, a server seen),
  * and @dns: a DNS server a quarantined device may still ask. */
 void mg_enf_never_mac(struct mg_enf *e, const uint8_t mac[6]);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "events.h"
 
+#include "../classify/hash.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -15,15 +17,16 @@
 
 struct mg_events {
 	FILE *f;
+	char *path; /* NULL: stdout */
 	bool own, failed;
 	uint64_t count;
 	/* a second destination, and the ids it needs */
 	mg_events_sink sink;
 	void *sink_user;
-	char sensor[128], run[200];
+	char sensor[128], key[40], run[240];
 	char id_json[300]; /* ,"event_id":"SENSOR:RUN:  (made once per run) */
 	size_t id_json_len;
-	uint64_t seq;
+	uint64_t seq, chain;
 	json_t *stack[MAX_DEPTH];
 	int depth; /* stack[0] is the event; -1: none under construction */
 	char *line; /* the event serialised, reused (grown to the largest) */
@@ -40,11 +43,15 @@ int mg_events_open(struct mg_events **out, const char *path, char *err, size_t e
 	if (!strcmp(path, "-")) {
 		e->f = stdout;
 	} else {
-		e->f = fopen(path, "w");
-		if (!e->f) {
-			int rc = -errno;
-			snprintf(err, errlen, "%s: cannot open for writing: %s", path,
-				 strerror(errno));
+		/* appended to, never truncated: a restarted daemon keeps the log
+		 * it wrote before */
+		e->f = fopen(path, "a");
+		if (!e->f || !(e->path = strdup(path))) {
+			int rc = e->f ? -ENOMEM : -errno;
+			snprintf(err, errlen, "%s: cannot open for appending: %s", path,
+				 strerror(-rc));
+			if (e->f)
+				fclose(e->f);
 			free(e);
 			return rc;
 		}
@@ -68,8 +75,26 @@ int mg_events_close(struct mg_events *e)
 		e->failed = true;
 	rc = e->failed ? -EIO : 0;
 	free(e->line);
+	free(e->path);
 	free(e);
 	return rc;
+}
+
+int mg_events_reopen(struct mg_events *e, char *err, size_t errlen)
+{
+	if (!e->path)
+		return 0;
+	FILE *f = fopen(e->path, "a");
+	if (!f) {
+		int rc = -errno;
+		snprintf(err, errlen, "%s: cannot open for appending: %s; still writing to the "
+			 "file open before", e->path, strerror(errno));
+		return rc;
+	}
+	if (fclose(e->f) != 0)
+		e->failed = true;
+	e->f = f;
+	return 0;
 }
 
 uint64_t mg_wall_us(void)
@@ -220,14 +245,15 @@ static size_t serialise(struct mg_events *e, json_t *o, size_t room)
 	}
 }
 
-/* The run is named by its first event's time (a replay repeats it); the
- * start of every event_id member is made once (the sensor's name and a
- * timestamp need no escaping). */
+/* The run is named by its first event's time (for people) and its key
+ * (which tells runs apart; a replay repeats both); the start of every
+ * event_id member is made once (the sensor's name, a timestamp and the key
+ * need no escaping). */
 static void start_run(struct mg_events *e)
 {
 	json_t *ts = json_object_get(e->stack[0], "timestamp");
-	snprintf(e->run, sizeof(e->run), "mudguard:run:%s:%s", e->sensor,
-		 json_is_string(ts) ? json_string_value(ts) : "0");
+	snprintf(e->run, sizeof(e->run), "mudguard:run:%s:%s-%s", e->sensor,
+		 json_is_string(ts) ? json_string_value(ts) : "0", e->key);
 	int n = snprintf(e->id_json, sizeof(e->id_json), ",\"event_id\":\"%s:", e->run + 13);
 	e->id_json_len = n > 0 && (size_t)n < sizeof(e->id_json) ? (size_t)n : 0;
 }
@@ -283,8 +309,9 @@ int mg_ev_emit(struct mg_events *e)
 	if (journal) {
 		json_t *type = json_object_get(e->stack[0], "event_type");
 		json_t *mac = json_object_get(e->stack[0], "mac");
+		e->chain = mg_events_chain(e->chain, e->line, n - 1);
 		e->sink(e->sink_user, e->run, e->seq, id, type ? json_string_value(type) : "",
-			mac ? json_string_value(mac) : "", e->line, n - 1);
+			mac ? json_string_value(mac) : "", e->line, n - 1, e->chain);
 	}
 	json_decref(e->stack[0]);
 	e->depth = -1;
@@ -292,11 +319,22 @@ int mg_ev_emit(struct mg_events *e)
 	return rc;
 }
 
-void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink cb, void *user)
+uint64_t mg_events_chain(uint64_t chain, const char *line, size_t len)
+{
+	uint64_t h = mg_fnv1a(chain ? chain : MG_FNV_INIT, line, len);
+	return h ? h : 1; /* 0 means "not known" to the journal */
+}
+
+void mg_events_set_sink(struct mg_events *e, const char *sensor, const char *key,
+			mg_events_sink cb, void *user)
 {
 	snprintf(e->sensor, sizeof(e->sensor), "%s", sensor);
 	for (char *c = e->sensor; *c; c++) /* it goes into keys, ids and tab-separated lines */
 		if (!isalnum((unsigned char)*c) && !strchr("._-", *c))
+			*c = '-';
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	for (char *c = e->key; *c; c++)
+		if (!isalnum((unsigned char)*c))
 			*c = '-';
 	e->sink = cb;
 	e->sink_user = user;

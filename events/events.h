@@ -13,7 +13,7 @@
 
 struct mg_events;
 
-/* Opens @path for writing events ("-" = stdout). Returns 0 or -errno with a
+/* Opens @path for appending events ("-" = stdout). Returns 0 or -errno with a
  * message in @err. */
 int mg_events_open(struct mg_events **out, const char *path, char *err, size_t errlen);
 /* Flushes and closes; returns 0 or -EIO (a write failed at some point). */
@@ -48,15 +48,22 @@ int mg_ev_emit(struct mg_events *e);
 
 /* A second destination for every event: it receives the line and its ids.
  * Events then carry "event_id": "SENSOR:RUN:SEQ", where RUN is the first
- * event's timestamp (so a replay gives the same ids); @run is
+ * event's timestamp and the run's key (see src/runid.h), "TS-KEY"; @run is
  * "mudguard:run:SENSOR:RUN" and @seq counts from 1; @type is the event type,
  * @mac the device's ("" if none); @json is @len bytes, not NUL-terminated,
- * valid during the call. */
+ * valid during the call. @chain folds every line of the run up to this one
+ * (FNV-1a, 64 bits): a journal that holds the run can tell whether what it
+ * holds is this run. */
 typedef void (*mg_events_sink)(void *user, const char *run, uint64_t seq, const char *id,
-			       const char *type, const char *mac, const char *json, size_t len);
+			       const char *type, const char *mac, const char *json, size_t len,
+			       uint64_t chain);
 /* @sensor names this instance in the ids (bytes other than letters, digits,
- * '.', '_' and '-' become '-'). */
-void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink cb, void *user);
+ * '.', '_' and '-' become '-'); @key is the run's key (letters and digits). */
+void mg_events_set_sink(struct mg_events *e, const char *sensor, const char *key,
+			mg_events_sink cb, void *user);
+
+/* The chain after @len more bytes of a run's lines (@chain 0 starts one). */
+uint64_t mg_events_chain(uint64_t chain, const char *line, size_t len);
 
 /* Reads the top-level @keys[i] of the JSON object @json (an event read
  * back), @n of them, into @bufs[i] (@lens[i] bytes): a string as it is, an
@@ -64,6 +71,11 @@ void mg_events_set_sink(struct mg_events *e, const char *sensor, mg_events_sink 
  * The text is parsed once. Returns 0, or -ENOENT if it is not a JSON object. */
 int mg_ev_fields(const char *json, unsigned n, const char *const *keys, char *const *bufs,
 		 const size_t *lens);
+
+/* Opens the events file again by its name (SIGHUP: logrotate moved it) and
+ * writes on there; stdout stays. Returns 0, or a negative code with the
+ * reason in @err, the old file kept. */
+int mg_events_reopen(struct mg_events *e, char *err, size_t errlen);
 
 /* Hands what is buffered to the file (a live role does once a second, so
  * that a reader following the file is never far behind). */

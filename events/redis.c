@@ -36,7 +36,7 @@
 struct item {
 	struct item *next; /* in the pool */
 	size_t cap;	   /* bytes allocated after the struct */
-	uint64_t seq;
+	uint64_t seq, chain; /* chain: mg_events_chain up to this event, 0 = unknown */
 	size_t len;
 	char *run, *id, *json; /* in the same allocation */
 	char type[24], mac[18];
@@ -72,8 +72,9 @@ struct mg_redis {
 	struct mg_tls *relay; /* rediss://: the TLS relay behind c */
 	struct resp out; /* a transaction's commands, formatted */
 	char now_s[24], ttl_s[24], old_s[24]; /* device state: now, its TTL, now - TTL */
-	char mark_run[200];
-	uint64_t mark;
+	char mark_run[240], conflict_run[240];
+	uint64_t mark, mark_chain, mark_first; /* the chain at the mark and at event 1 (0: unknown) */
+	uint64_t mark_skipped; /* events of mark_run skipped as already there */
 	bool mark_valid;
 	bool was_down, announced_full;
 	uint64_t spool_n;
@@ -107,10 +108,12 @@ static size_t item_size(const char *run, const char *id, size_t len)
 
 /* Fills @it (with room for item_size()). No snprintf: this is the packet path. */
 static void item_fill(struct item *it, const char *run, uint64_t seq, const char *id,
-		      const char *type, const char *mac, const char *json, size_t len)
+		      const char *type, const char *mac, const char *json, size_t len,
+		      uint64_t chain)
 {
 	size_t lr = strlen(run) + 1, li = strlen(id) + 1;
 	it->seq = seq;
+	it->chain = chain;
 	it->len = len;
 	it->run = (char *)(it + 1);
 	it->id = it->run + lr;
@@ -133,11 +136,11 @@ static struct item *item_alloc(size_t size)
 }
 
 static struct item *item_new(const char *run, uint64_t seq, const char *id, const char *type,
-			     const char *mac, const char *json, size_t len)
+			     const char *mac, const char *json, size_t len, uint64_t chain)
 {
 	struct item *it = item_alloc(item_size(run, id, len));
 	if (it)
-		item_fill(it, run, seq, id, type, mac, json, len);
+		item_fill(it, run, seq, id, type, mac, json, len, chain);
 	return it;
 }
 
@@ -378,8 +381,10 @@ static void count(struct mg_redis *r, uint64_t written, uint64_t skipped)
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* The run's mark: the highest number the server holds for it (read once per
- * run and connection; only this writer moves it). */
+/* The run's mark: "SEQ CHAIN FIRST", the highest number the server holds
+ * for it, the chain of the run's lines up to it and up to its first event
+ * (hex; a mark of an older version has only SEQ). Read once per run and
+ * connection; only this writer moves it. */
 static bool mark_of(struct mg_redis *r, const char *run)
 {
 	if (r->mark_valid && !strcmp(r->mark_run, run))
@@ -391,11 +396,44 @@ static bool mark_of(struct mg_redis *r, const char *run)
 			freeReplyObject(rep);
 		return false;
 	}
-	r->mark = rep->type == REDIS_REPLY_STRING ? strtoull(rep->str, NULL, 10) : 0;
+	unsigned long long m = 0, chain = 0, first = 0;
+	if (rep->type == REDIS_REPLY_STRING)
+		sscanf(rep->str, "%llu %llx %llx", &m, &chain, &first);
 	freeReplyObject(rep);
+	if (strcmp(r->mark_run, run))
+		r->mark_skipped = 0;
+	r->mark = m;
+	r->mark_chain = chain;
+	r->mark_first = first;
 	snprintf(r->mark_run, sizeof(r->mark_run), "%s", run);
 	r->mark_valid = true;
 	return true;
+}
+
+/* Whether @it, at or below its run's mark, is the event the journal holds:
+ * the chains agree where both are known (its first event, and the mark). */
+static bool same_run(const struct mg_redis *r, const struct item *it)
+{
+	if (!it->chain)
+		return true; /* spooled by an older version */
+	if (it->seq == 1 && r->mark_first && it->chain != r->mark_first)
+		return false;
+	return it->seq != r->mark || !r->mark_chain || it->chain == r->mark_chain;
+}
+
+/* The journal holds another run under @run's name: nothing of this one goes
+ * over it. Said once per run; its events are counted, never dropped silently. */
+static void conflict(struct mg_redis *r, const char *run)
+{
+	say(r, "the journal already holds a different run named %s (its mark is at event %" PRIu64
+	       "): this run's events are not written over it (counted as conflicts); "
+	       "was the journal written by another version, or the run's input changed?",
+	    run, r->mark);
+	snprintf(r->conflict_run, sizeof(r->conflict_run), "%s", run);
+	pthread_mutex_lock(&r->mu);
+	r->st.conflicts += r->mark_skipped; /* taken for this run's before */
+	r->st.duplicates -= r->mark_skipped;
+	pthread_mutex_unlock(&r->mu);
 }
 
 /* Reads the answers of the transactions in flight (@ks[i] events and
@@ -534,7 +572,7 @@ static int state(struct mg_redis *r, const struct item *it)
  * when every group was answered. */
 static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 {
-	char maxlen[24], marks[24];
+	char maxlen[24], marks[64];
 	size_t calls = 0, ks[PIPELINE], cmds[PIPELINE];
 
 	snprintf(maxlen, sizeof(maxlen), "%u", r->maxlen);
@@ -547,16 +585,31 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 		size_t k = 0, skipped = 0, nc = 0;
 		if (!mark_of(r, run))
 			return false;
+		if (!strcmp(r->conflict_run, run) || (it[i]->seq <= r->mark && !same_run(r, it[i]))) {
+			if (strcmp(r->conflict_run, run))
+				conflict(r, run);
+			uint64_t lost = 0;
+			for (; i < n && !strcmp(it[i]->run, run); i++)
+				lost++;
+			pthread_mutex_lock(&r->mu);
+			r->st.conflicts += lost;
+			pthread_mutex_unlock(&r->mu);
+			continue;
+		}
 		const char *multi = "MULTI";
 		r->out.n = 0;
 		if (!resp_cmd(&r->out, 1, &multi, NULL))
 			return false;
-		uint64_t mark = r->mark;
+		uint64_t mark = r->mark, chain = r->mark_chain;
 		for (; i < n && k < BATCH && !strcmp(it[i]->run, run); i++) {
 			if (it[i]->seq <= mark) {
+				if (!same_run(r, it[i]))
+					break; /* the next group says so */
 				skipped++;
 				continue;
 			}
+			if (it[i]->seq == 1)
+				r->mark_first = it[i]->chain;
 			const char *x[] = {"XADD", r->stream, "MAXLEN", "~", maxlen, "*", "id",
 					   it[i]->id, "event", it[i]->json};
 			size_t xl[] = {4, strlen(r->stream), 6, 1, strlen(maxlen), 1, 2,
@@ -568,20 +621,24 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 				return false;
 			nc += 1 + (size_t)extra;
 			mark = it[i]->seq;
+			chain = it[i]->chain;
 			k++;
 		}
+		r->mark_skipped += skipped;
 		if (nc > k) { /* device state was written: devices idle past the TTL go */
 			const char *trim[] = {"ZREMRANGEBYSCORE", "mudguard:devices", "-inf", r->old_s};
 			if (!resp_cmd(&r->out, 4, trim, NULL))
 				return false;
 			nc++;
 		}
-		snprintf(marks, sizeof(marks), "%" PRIu64, mark);
+		snprintf(marks, sizeof(marks), "%" PRIu64 " %" PRIx64 " %" PRIx64, mark, chain,
+			 r->mark_first);
 		const char *set[] = {"SET", run, marks, "EX", "2592000"}, *exec = "EXEC";
 		if (!resp_cmd(&r->out, 5, set, NULL) || !resp_cmd(&r->out, 1, &exec, NULL) ||
 		    redisAppendFormattedCommand(r->c, r->out.b, r->out.n) != REDIS_OK)
 			return false;
 		r->mark = mark; /* as the server will have it once EXEC is answered */
+		r->mark_chain = chain;
 		if (skipped)
 			count(r, 0, skipped);
 		cmds[calls] = nc + 1; /* the SET of the mark */
@@ -595,8 +652,9 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 	return true;
 }
 
-/* ---- the spool: one event per line, run, seq, id, type, mac and the JSON,
- * separated by tabs (compact JSON has none) ---- */
+/* ---- the spool: one event per line, run, seq, chain (hex), id, type, mac
+ * and the JSON, separated by tabs (compact JSON has none); a spool of an
+ * older version, without the chain, is still read ---- */
 
 static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 {
@@ -609,8 +667,8 @@ static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\t%" PRIu64 "\t%s\t%s\t%s\t%s\n", it[i]->run, it[i]->seq, it[i]->id,
-			it[i]->type, it[i]->mac, it[i]->json);
+		fprintf(f, "%s\t%" PRIu64 "\t%" PRIx64 "\t%s\t%s\t%s\t%s\n", it[i]->run, it[i]->seq,
+			it[i]->chain, it[i]->id, it[i]->type, it[i]->mac, it[i]->json);
 	fclose(f);
 	r->spool_n += n;
 	pthread_mutex_lock(&r->mu);
@@ -660,19 +718,29 @@ static bool spool_send(struct mg_redis *r)
 	}
 	ssize_t len;
 	while (ok && (len = getline(&line, &cap, f)) > 0) {
-		char *fld[6] = {line}; /* run, seq, id, type, mac, json */
+		char *fld[7] = {line}, nochain[] = "0"; /* run, seq, chain, id, type, mac, json */
 		int k = 1;
-		for (char *p = line; k < 6 && (p = strchr(p, '\t')); k++) {
+		/* the JSON is the last field and holds no tab: the tabs before its
+		 * '{' say which layout the line has */
+		char *brace = strchr(line, '{');
+		for (char *p = line; k < 7 && (p = strchr(p, '\t')) && (!brace || p < brace); k++) {
 			*p++ = 0;
 			fld[k] = p;
 		}
-		if (k < 6)
+		if (k == 6) { /* the older layout: no chain */
+			memmove(fld + 3, fld + 2, 4 * sizeof(*fld));
+			fld[2] = nochain;
+			k = 7;
+		}
+		if (k < 7)
 			continue; /* a torn last line */
-		char *run = fld[0], *type = fld[3], *mac = fld[4], *json = fld[5];
+		const char *run = fld[0], *type = fld[4], *mac = fld[5];
+		char *json = fld[6];
 		size_t jl = strlen(json);
 		if (jl && json[jl - 1] == '\n')
 			json[--jl] = 0;
-		struct item *it = item_new(run, strtoull(fld[1], NULL, 10), fld[2], type, mac, json, jl);
+		struct item *it = item_new(run, strtoull(fld[1], NULL, 10), fld[3], type, mac, json, jl,
+					   strtoull(fld[2], NULL, 16));
 		if (it)
 			batch[n++] = it;
 		if (n == BATCH * PIPELINE) {
@@ -839,7 +907,7 @@ int mg_redis_open(struct mg_redis **out, const struct mg_redis_cfg *cfg, char *e
 }
 
 void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char *id,
-		   const char *type, const char *mac, const char *json, size_t len)
+		   const char *type, const char *mac, const char *json, size_t len, uint64_t chain)
 {
 	size_t size = item_size(run, id, len);
 	struct item *it = NULL;
@@ -860,7 +928,7 @@ void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char
 		pthread_mutex_unlock(&r->mu);
 		return;
 	}
-	item_fill(it, run, seq, id, type, mac, json, len);
+	item_fill(it, run, seq, id, type, mac, json, len, chain);
 	r->q[(r->head + r->n) % r->queue_max] = it;
 	r->n++;
 	r->st.queued++;

@@ -42,6 +42,7 @@ struct mg_redis_cfg {
 struct mg_redis_stats {
 	uint64_t queued, sent, spooled, spool_dropped, queue_dropped;
 	uint64_t duplicates; /* skipped: the run's mark said they were there */
+	uint64_t conflicts;  /* not written: the journal holds another run of that name */
 };
 
 struct mg_redis;
@@ -57,9 +58,9 @@ int mg_redis_url_check(const char *url, char *err, size_t errlen);
 
 /* Queues one event (@run: its run's key, @seq: its number in the run, from 1;
  * @id: its event_id; @type, @mac: its type and device, "" if none; @json: the
- * line). Never blocks; a full queue drops the event and counts it. */
+ * line; @chain: mg_events_chain up to it, 0 if unknown). Never blocks; a full queue drops the event and counts it. */
 void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char *id,
-		   const char *type, const char *mac, const char *json, size_t len);
+		   const char *type, const char *mac, const char *json, size_t len, uint64_t chain);
 
 /* Sends what is queued and spooled, waiting at most @wait_ms for Redis, then
  * stops the writer; what could not be sent stays in the spool for the next

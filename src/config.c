@@ -138,10 +138,12 @@ static const struct key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= MG_CONFIG_KEYS, "struct mg_config's line[] must hold every key");
 
 struct ctx {
 	struct mg_config *c;
 	const char *name;
+	bool from_file;
 	unsigned line;
 	int errors;
 	mg_config_report report;
@@ -269,6 +271,25 @@ static const struct key *find_key(const char *section, const char *name)
 	return NULL;
 }
 
+/* "[capture], [flows], ...": every section of the table, in its order. */
+static const char *sections(void)
+{
+	static char list[256];
+	size_t n = 0;
+	if (list[0])
+		return list;
+	for (size_t i = 0; i < NKEYS; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(keys[j].section, keys[i].section);
+		int k = seen ? 0 : snprintf(list + n, sizeof(list) - n, "%s[%s]", n ? ", " : "",
+					    keys[i].section);
+		if (k > 0 && n + (size_t)k < sizeof(list))
+			n += (size_t)k;
+	}
+	return list;
+}
+
 static int set(struct ctx *x, const char *section, const char *name, const char *value)
 {
 	const struct key *k = find_key(section, name);
@@ -280,12 +301,17 @@ static int set(struct ctx *x, const char *section, const char *name, const char 
 		if (known_section)
 			problem(x, "unknown key \"%s\" in section [%s]", name, section);
 		else
-			problem(x, "unknown section [%s] (key \"%s\"); sections are [capture], "
-				   "[flows], [devices], [output]",
-				section, name);
+			problem(x, "unknown section [%s] (key \"%s\"); sections are %s", section,
+				name, sections());
 		return -EINVAL;
 	}
-	return apply(x, k, value);
+	int rc = apply(x, k, value);
+	if (rc == 0) {
+		x->c->line[k - keys] = x->from_file ? x->line : MG_CONFIG_FLAG;
+		if (x->from_file)
+			snprintf(x->c->file, sizeof(x->c->file), "%s", x->name);
+	}
+	return rc;
 }
 
 int mg_config_defaults(struct mg_config *c)
@@ -359,7 +385,7 @@ static int parse(struct stream *s)
 int mg_config_load_string(struct mg_config *c, const char *name, const char *text,
 			  mg_config_report report, void *user)
 {
-	struct ctx x = {.c = c, .name = name, .report = report, .user = user};
+	struct ctx x = {.c = c, .name = name, .from_file = true, .report = report, .user = user};
 	struct stream s = {.x = &x, .p = text};
 
 	return parse(&s);
@@ -368,7 +394,7 @@ int mg_config_load_string(struct mg_config *c, const char *name, const char *tex
 int mg_config_load(struct mg_config *c, const char *path, mg_config_report report,
 		   void *user)
 {
-	struct ctx x = {.c = c, .name = path, .report = report, .user = user};
+	struct ctx x = {.c = c, .name = path, .from_file = true, .report = report, .user = user};
 	struct stream s = {.x = &x, .f = fopen(path, "r")};
 	int rc;
 
@@ -379,6 +405,60 @@ int mg_config_load(struct mg_config *c, const char *path, mg_config_report repor
 		rc = -EIO;
 	fclose(s.f);
 	return rc;
+}
+
+/* A key's value as the configuration file would spell it. */
+static void format_value(const struct mg_config *c, const struct key *k, char *buf, size_t len)
+{
+	const char *field = (const char *)c + k->off;
+
+	switch (k->type) {
+	case K_U32:
+		snprintf(buf, len, "%u", *(const uint32_t *)(const void *)field);
+		break;
+	case K_I32:
+		snprintf(buf, len, "%d", *(const int32_t *)(const void *)field);
+		break;
+	case K_BOOL:
+		snprintf(buf, len, "%s", *(const bool *)(const void *)field ? "yes" : "no");
+		break;
+	default:
+		snprintf(buf, len, "%s", field);
+	}
+}
+
+void mg_config_each(const struct mg_config *c, mg_config_key_cb cb, void *user)
+{
+	char v[4096];
+	for (size_t i = 0; i < NKEYS; i++) {
+		format_value(c, &keys[i], v, sizeof(v));
+		cb(user, keys[i].section, keys[i].name, v);
+	}
+}
+
+void mg_config_where(const struct mg_config *c, const char *section, const char *key, char *buf,
+		     size_t len)
+{
+	const struct key *k = find_key(section, key);
+	uint32_t line = k ? c->line[k - keys] : 0;
+	if (line == MG_CONFIG_FLAG)
+		snprintf(buf, len, "command line: %s.%s", section, key);
+	else if (line)
+		snprintf(buf, len, "%s:%u: %s.%s", c->file, line, section, key);
+	else
+		snprintf(buf, len, "default %s.%s", section, key);
+}
+
+void mg_config_diff(const struct mg_config *a, const struct mg_config *b, mg_config_diff_cb cb,
+		    void *user)
+{
+	char va[4096], vb[4096];
+	for (size_t i = 0; i < NKEYS; i++) {
+		format_value(a, &keys[i], va, sizeof(va));
+		format_value(b, &keys[i], vb, sizeof(vb));
+		if (strcmp(va, vb))
+			cb(user, keys[i].section, keys[i].name, va, vb);
+	}
 }
 
 int mg_config_set(struct mg_config *c, const char *section, const char *key,

@@ -13,6 +13,9 @@
 
 #include "../enforce/enforce.h"
 
+#define MG_CONFIG_KEYS 128
+#define MG_CONFIG_FLAG UINT32_MAX
+
 struct mg_config {
 	/* [capture] */
 	char interface[64];
@@ -61,6 +64,10 @@ struct mg_config {
 	/* [output] */
 	char events[1024];
 	bool flows;
+	/* where each key got its value: the file's line, MG_CONFIG_FLAG, or 0
+	 * (the default); in the table's order */
+	char file[1024];
+	uint32_t line[MG_CONFIG_KEYS];
 };
 
 /* Receives one error message ("FILE:LINE: ..."). */
@@ -85,6 +92,23 @@ int mg_config_set(struct mg_config *c, const char *section, const char *key,
 		  const char *value, mg_config_report report, void *user);
 
 /* The enforcer's settings from @c's [enforce] section; strings point into @c. */
+/* Calls @cb for every key, in the table's order, with its value as the
+ * file would spell it (a run's identity hashes them; --check-config lists). */
+typedef void (*mg_config_key_cb)(void *user, const char *section, const char *key,
+				 const char *value);
+void mg_config_each(const struct mg_config *c, mg_config_key_cb cb, void *user);
+
+/* Calls @cb for every key whose value differs between @a and @b (a reload). */
+typedef void (*mg_config_diff_cb)(void *user, const char *section, const char *key,
+				  const char *was, const char *now);
+void mg_config_diff(const struct mg_config *a, const struct mg_config *b, mg_config_diff_cb cb,
+		    void *user);
+
+/* Where @section.@key got its value, for messages about it:
+ * "FILE:LINE: section.key", "command line: section.key" or "default section.key". */
+void mg_config_where(const struct mg_config *c, const char *section, const char *key, char *buf,
+		     size_t len);
+
 void mg_config_enforcer(const struct mg_config *c, struct mg_enf_cfg *out);
 
 #endif

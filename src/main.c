@@ -15,9 +15,11 @@
 #include "../classify/dpi.h"
 #include "../events/events.h"
 #include "../events/redis.h"
+#include "check.h"
 #include "config.h"
 #include "enforcer.h"
 #include "quarantine_ev.h"
+#include "runid.h"
 #include "sensor.h"
 
 #ifndef MG_VERSION
@@ -26,13 +28,23 @@
 
 enum { EXIT_USAGE = 2, EXIT_INPUT = 3 };
 
-static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t stop_requested, reload_requested;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
+
+/* Flags override the config file: remembered, applied after loading it, at
+ * start and at every reload. */
+static struct {
+	const char *section, *key, *value;
+} over[32];
+static int n_over;
+static const char *config_path;
 
 static void usage(FILE *f)
 {
@@ -72,9 +84,10 @@ static void redis_log(void *user, const char *line)
 }
 
 static void redis_sink(void *user, const char *run, uint64_t seq, const char *id,
-		       const char *type, const char *mac, const char *json, size_t len)
+		       const char *type, const char *mac, const char *json, size_t len,
+		       uint64_t chain)
 {
-	mg_redis_push(user, run, seq, id, type, mac, json, len);
+	mg_redis_push(user, run, seq, id, type, mac, json, len, chain);
 }
 
 static void report_config(const char *msg, void *user)
@@ -83,8 +96,57 @@ static void report_config(const char *msg, void *user)
 	fprintf(stderr, "mudguard: config: %s\n", msg);
 }
 
+/* The configuration: defaults, the file, then the flags. Returns the number
+ * of problems in the file (reported), or -1 for a file that cannot be read
+ * or a bad flag (reported, a usage error). */
+static int load_config(struct mg_config *cfg)
+{
+	int bad = 0;
+	mg_config_defaults(cfg);
+	if (config_path) {
+		int n = mg_config_load(cfg, config_path, report_config, NULL);
+		if (n < 0) {
+			fprintf(stderr, "mudguard: %s: %s\n", config_path, strerror(-n));
+			return -1;
+		}
+		bad += n;
+	}
+	for (int i = 0; i < n_over; i++)
+		if (mg_config_set(cfg, over[i].section, over[i].key, over[i].value, report_config,
+				  NULL) < 0)
+			return -1;
+	return bad;
+}
+
+/* SIGHUP: the events file opened again (logrotate's postrotate), then the
+ * configuration read again and its live keys applied. A configuration with
+ * problems changes nothing. */
+static void reload(struct mg_sensor *s, struct mg_events *ev)
+{
+	struct mg_config *cfg = malloc(sizeof(*cfg));
+	char msg[4096];
+	int bad;
+
+	reload_requested = 0;
+	if (mg_events_reopen(ev, msg, sizeof(msg)) < 0)
+		fprintf(stderr, "mudguard: reload: %s\n", msg);
+	if (!cfg)
+		return;
+	if ((bad = load_config(cfg)) == 0)
+		bad = mg_check_config(cfg, report_config, NULL);
+	if (bad)
+		fprintf(stderr, "mudguard: reload: the configuration has problems (see above); "
+				"nothing changed\n");
+	else if (mg_sensor_reload(s, cfg, msg, sizeof(msg)) < 0)
+		fprintf(stderr, "mudguard: reload: %s\n", msg);
+	else
+		fprintf(stderr, "mudguard: reloaded: %s\n", msg);
+	free(cfg);
+}
+
 /* Replays @path. Returns 0, or 1 if the file could not be read to its end. */
-static int replay_file(struct mg_sensor *s, const char *path, const char *filter)
+static int replay_file(struct mg_sensor *s, struct mg_events *ev, const char *path,
+		       const char *filter)
 {
 	struct mg_source *src;
 	char err[1024];
@@ -101,8 +163,11 @@ static int replay_file(struct mg_sensor *s, const char *path, const char *filter
 	}
 	enum mg_link link = mg_source_link(src);
 	while (!stop_requested &&
-	       (rc = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET)
+	       (rc = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET) {
+		if (reload_requested)
+			reload(s, ev);
 		mg_sensor_packet(s, link, data, caplen, wirelen, ts);
+	}
 	if (stop_requested)
 		rc = MG_SRC_EOF;
 	if (rc == MG_SRC_EOF && mg_source_truncated(src)) {
@@ -182,6 +247,8 @@ static int capture_live(struct mg_sensor *s, struct mg_events *ev, const struct 
 	fprintf(stderr, "mudguard: capturing on %s\n", cfg->interface);
 	enum mg_link link = mg_source_link(src);
 	while (!stop_requested) {
+		if (reload_requested)
+			reload(s, ev);
 		rc = mg_source_next(src, &data, &caplen, &wirelen, &ts);
 		uint64_t now = mg_wall_us();
 		if (now >= next_kstats) { /* kernel counters and the events file: once a second */
@@ -256,13 +323,8 @@ int main(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	/* flags override the config file: remember them, apply after loading it */
-	struct {
-		const char *section, *key, *value;
-	} over[32];
-	int n_over = 0, n_files = 0, opt, bad = 0;
+	int n_files = 0, opt, bad = 0;
 	const char **files = calloc((size_t)argc + 1, sizeof(*files));
-	const char *config_path = NULL;
 	bool summary = false, check = false, live = false, enforcer = false;
 	struct mg_config cfg;
 	struct mg_events *ev = NULL;
@@ -365,35 +427,22 @@ int main(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		files[n_files++] = argv[i];
 
-	mg_config_defaults(&cfg);
-	if (config_path) {
-		int n = mg_config_load(&cfg, config_path, report_config, NULL);
-		if (n < 0) {
-			fprintf(stderr, "mudguard: %s: %s\n", config_path, strerror(-n));
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		bad += n;
-	}
-	for (int i = 0; i < n_over; i++) {
-		if (mg_config_set(&cfg, over[i].section, over[i].key, over[i].value,
-				  report_config, NULL) < 0) {
-			rc = EXIT_USAGE; /* a bad flag is a usage error */
-			goto out;
-		}
-	}
-	if (cfg.redis_url[0] && mg_redis_url_check(cfg.redis_url, err, sizeof(err)) < 0) {
-		fprintf(stderr, "mudguard: config: redis.url: %s\n", err);
-		bad++;
-		if (!check) {
-			rc = EXIT_USAGE;
-			goto out;
-		}
+	if ((bad = load_config(&cfg)) < 0) {
+		rc = EXIT_USAGE; /* an unreadable file or a bad flag */
+		goto out;
 	}
 	if (check) {
+		bad += mg_check_config(&cfg, report_config, NULL);
 		fprintf(stderr, "mudguard: configuration %s\n",
 			bad ? "has problems (see above)" : "is valid");
 		rc = bad ? 1 : 0;
+		goto out;
+	}
+	if (cfg.redis_url[0] && mg_redis_url_check(cfg.redis_url, err, sizeof(err)) < 0) {
+		char where[1300];
+		mg_config_where(&cfg, "redis", "url", where, sizeof(where));
+		fprintf(stderr, "mudguard: config: %s: %s\n", where, err);
+		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (bad)
@@ -435,11 +484,23 @@ int main(int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		mg_events_set_sink(ev, name, redis_sink, redis);
+		char key[MG_RUN_KEY_LEN + 1];
+		if (mg_run_key(key, &cfg, live ? NULL : files, live ? 0 : (unsigned)n_files) < 0) {
+			fprintf(stderr, "mudguard: out of memory\n");
+			mg_redis_close(redis, 0, NULL);
+			mg_events_close(ev);
+			rc = 1;
+			goto out;
+		}
+		mg_events_set_sink(ev, name, key, redis_sink, redis);
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a reload must not cut a read short: reading a capture from a pipe,
+	 * an interrupted read() would end it as an error */
+	struct sigaction hup = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+	sigaction(SIGHUP, &hup, NULL);
 	if (enforcer) {
 		fprintf(stderr, "mudguard: enforcer %s: applying verdicts and commands from Redis\n",
 			name);
@@ -460,7 +521,7 @@ int main(int argc, char **argv)
 		rc = capture_live(s, ev, &cfg, redis && mg_sensor_enforces(s), name);
 	} else {
 		for (int i = 0; i < n_files && !stop_requested; i++)
-			if (replay_file(s, files[i], cfg.filter))
+			if (replay_file(s, ev, files[i], cfg.filter))
 				rc = EXIT_INPUT;
 	}
 	mg_sensor_finish(s, summary ? stderr : NULL);
@@ -473,14 +534,14 @@ close_redis:
 	if (redis) {
 		struct mg_redis_stats st;
 		mg_redis_close(redis, 5000, &st);
-		if (st.spooled || st.spool_dropped || st.queue_dropped)
+		if (st.spooled || st.spool_dropped || st.queue_dropped || st.conflicts)
 			fprintf(stderr, "mudguard: redis: %llu events sent, %llu spooled, %llu dropped "
 					"from the spool, %llu dropped from a full queue, %llu already "
-					"there\n",
+					"there, %llu not written over another run\n",
 				(unsigned long long)st.sent, (unsigned long long)st.spooled,
 				(unsigned long long)st.spool_dropped,
 				(unsigned long long)st.queue_dropped,
-				(unsigned long long)st.duplicates);
+				(unsigned long long)st.duplicates, (unsigned long long)st.conflicts);
 	}
 	if (mg_events_close(ev) < 0) {
 		fprintf(stderr, "mudguard: %s: write error\n", cfg.events);

@@ -1706,6 +1706,32 @@ static int make_baselines(struct mg_sensor *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* The settings a reload can change, made from s->cfg (the rules and the
+ * model are loaded apart). */
+static void live_settings(struct mg_sensor *s)
+{
+	const struct mg_config *cfg = &s->cfg;
+	s->icfg = (struct mg_ident_cfg){
+		.rules = s->rules,
+		.model = s->model,
+		.max_signals = cfg->max_signals,
+		.hysteresis = cfg->hysteresis / 100.0,
+		.min_score = cfg->min_score / 100.0,
+		.report_delta = cfg->report_delta / 100.0,
+	};
+	s->scan = (struct mg_scan_cfg){cfg->scan_window, cfg->scan_fanout, cfg->lateral_hosts,
+				       cfg->mirai_syns,
+				       {cfg->flood_syn, cfg->flood_udp, cfg->flood_icmp, cfg->flood_dns}};
+	s->vcfg = (struct mg_verdict_cfg){
+		.alert = cfg->alert_score / 100.0,
+		.quarantine = cfg->quarantine_score / 100.0,
+		.strong = cfg->strong_score / 100.0,
+		.release = 0.1,
+		.half_life_s = cfg->score_half_life,
+		.hold_s = cfg->quarantine_hold,
+	};
+}
+
 int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg_events *ev,
 		  char *err, size_t errlen)
 {
@@ -1731,27 +1757,9 @@ int mg_sensor_new(struct mg_sensor **out, const struct mg_config *cfg, struct mg
 	if (cfg->fingerprints[0] &&
 	    (rc = mg_fpmodel_load(&s->model, cfg->fingerprints, err, errlen)) < 0)
 		goto out;
-	s->icfg = (struct mg_ident_cfg){
-		.rules = s->rules,
-		.model = s->model,
-		.max_signals = cfg->max_signals,
-		.hysteresis = cfg->hysteresis / 100.0,
-		.min_score = cfg->min_score / 100.0,
-		.report_delta = cfg->report_delta / 100.0,
-	};
-	s->scan = (struct mg_scan_cfg){cfg->scan_window, cfg->scan_fanout, cfg->lateral_hosts,
-				       cfg->mirai_syns,
-				       {cfg->flood_syn, cfg->flood_udp, cfg->flood_icmp, cfg->flood_dns}};
+	live_settings(s);
 	if (cfg->mud_enabled && (rc = mg_smud_new(&s->mud, &s->cfg, s->local, err, errlen)) < 0)
 		goto out;
-	s->vcfg = (struct mg_verdict_cfg){
-		.alert = cfg->alert_score / 100.0,
-		.quarantine = cfg->quarantine_score / 100.0,
-		.strong = cfg->strong_score / 100.0,
-		.release = 0.1,
-		.half_life_s = cfg->score_half_life,
-		.hold_s = cfg->quarantine_hold,
-	};
 	if ((rc = make_baselines(s, err, errlen)) < 0)
 		goto out;
 	struct mg_enf_cfg ec;
@@ -2239,6 +2247,11 @@ void mg_sensor_note(struct mg_sensor *s, enum mg_note what)
 
 void mg_sensor_finish(struct mg_sensor *s, FILE *summary)
 {
+	/* No packet came (a capture that did not open, files that could not be
+	 * read): there is no packet time, and an event stamped 1970 would be
+	 * read as one; the final stats carry the time they are written. */
+	if (!s->started && s->now_us < mg_wall_us())
+		s->now_us = mg_wall_us();
 	mg_flowtab_flush(s->flows);
 	flush_dirty(s);
 	emit_stats(s, true);
@@ -2278,6 +2291,115 @@ int mg_sensor_save_state(struct mg_sensor *s, char *err, size_t errlen)
 		return rc;
 	}
 	return s->enf ? mg_enf_save(s->enf, err, errlen) : 0;
+}
+
+/* Keys a reload applies; every other key keeps its value until a restart
+ * (the capture, the tables' sizes, the journal, the enforcer's backend and
+ * the MUD settings the profile store and its fetcher were made with). */
+static const char *const live_keys[] = {
+	"capture.stats_interval", "identify.rules",	  "identify.p0f_db",
+	"identify.fingerprints",  "identify.hysteresis",  "identify.min_score",
+	"identify.report_delta",  "anomaly.scan_window",  "anomaly.scan_fanout",
+	"anomaly.lateral_hosts",  "anomaly.mirai_syns",	  "anomaly.flood_syn",
+	"anomaly.flood_udp",	  "anomaly.flood_icmp",	  "anomaly.flood_dns",
+	"anomaly.quarantine_score", "anomaly.alert_score", "anomaly.strong_score",
+	"anomaly.score_half_life", "anomaly.quarantine_hold", "enforce.never",
+	"output.flows",		  /* read where they are used (sensor_mud.c): */
+	"mud.allow_infrastructure", "mud.dns_grace", "mud.max_distinct", "mud.quarantine",
+	"mud.violations_per_minute",
+};
+
+struct reload {
+	struct mg_config next; /* the running configuration with the live keys' new values */
+	char applied[1024], restart[1024];
+	size_t na, nr;
+};
+
+static void list_add(char *buf, size_t cap, size_t *n, const char *name)
+{
+	int k = snprintf(buf + *n, cap - *n, "%s%s", *n ? ", " : "", name);
+	if (k > 0 && *n + (size_t)k < cap)
+		*n += (size_t)k;
+}
+
+static void reload_key(void *user, const char *section, const char *key, const char *was,
+		       const char *now)
+{
+	struct reload *r = user;
+	char name[160];
+	bool live = false;
+	(void)was;
+	snprintf(name, sizeof(name), "%s.%s", section, key);
+	for (size_t i = 0; i < sizeof(live_keys) / sizeof(live_keys[0]) && !live; i++)
+		live = !strcmp(live_keys[i], name);
+	if (live && mg_config_set(&r->next, section, key, now, NULL, NULL) == 0)
+		list_add(r->applied, sizeof(r->applied), &r->na, name);
+	else
+		list_add(r->restart, sizeof(r->restart), &r->nr, name);
+}
+
+int mg_sensor_reload(struct mg_sensor *s, const struct mg_config *cfg, char *msg, size_t len)
+{
+	struct reload *r = calloc(1, sizeof(*r));
+	struct mg_rules *rules = NULL;
+	struct mg_p0f *p0f = NULL;
+	struct mg_fpmodel *model = NULL;
+	char err[1024] = "";
+	int rc = -ENOMEM;
+
+	if (!r) {
+		snprintf(msg, len, "out of memory; nothing changed");
+		return rc;
+	}
+	r->next = s->cfg;
+	mg_config_diff(&s->cfg, cfg, reload_key, r);
+	const struct mg_config *n = &r->next;
+	/* every file again, changed or not: a reload is how new rules arrive */
+	if ((n->rules[0] && (rc = mg_rules_load(&rules, n->rules, err, sizeof(err))) < 0) ||
+	    (n->p0f_db[0] && (rc = mg_p0f_load(&p0f, n->p0f_db, err, sizeof(err))) < 0) ||
+	    (n->fingerprints[0] &&
+	     (rc = mg_fpmodel_load(&model, n->fingerprints, err, sizeof(err))) < 0) ||
+	    (s->enf && (rc = mg_enf_set_never(s->enf, n->enf_never, err, sizeof(err))) < 0)) {
+		snprintf(msg, len, "%s; nothing changed", err);
+		mg_rules_free(rules);
+		mg_p0f_free(p0f);
+		mg_fpmodel_free(model);
+		free(r);
+		return rc;
+	}
+	flush_pending(s);
+	struct mg_rules *old_rules = s->rules;
+	struct mg_p0f *old_p0f = s->p0f;
+	struct mg_fpmodel *old_model = s->model;
+	s->cfg = r->next; /* the keys that need a restart keep their values */
+	s->rules = rules;
+	s->p0f = p0f;
+	s->model = model;
+	live_settings(s);
+	for (struct mg_device *d = mg_devtab_first(s->devs); d; d = mg_devtab_next(d))
+		if (ID(d))
+			mg_ident_rebase(ID(d));
+	mg_rules_free(old_rules);
+	mg_p0f_free(old_p0f);
+	mg_fpmodel_free(old_model);
+	struct mg_events *e = s->ev;
+	mg_ev_begin(e, "reload", s->now_us);
+	mg_ev_u64(e, "rules", rules ? mg_rules_count(rules) : 0);
+	mg_ev_bool(e, "fingerprints", model != NULL);
+	mg_ev_str(e, "applied", r->applied);
+	mg_ev_str(e, "restart_needed", r->restart);
+	mg_ev_emit(e);
+	for (struct mg_device *d = mg_devtab_first(s->devs); d; d = mg_devtab_next(d))
+		if (ID(d) && mg_ident_update(ID(d), s->now_us - d->first_us)) {
+			emit_identity(s, d);
+			mud_bind_rules(s, d);
+		}
+	snprintf(msg, len, "%zu identification rules%s; changed: %s; %s%s",
+		 rules ? mg_rules_count(rules) : 0, model ? ", fingerprint model" : "",
+		 r->na ? r->applied : "nothing", r->nr ? "need a restart to change: " : "",
+		 r->nr ? r->restart : "no key needs a restart");
+	free(r);
+	return 0;
 }
 
 void mg_sensor_free(struct mg_sensor *s)

@@ -92,6 +92,16 @@ void mg_sensor_command(struct mg_sensor *s, const struct mg_command *c, const ch
 /* Puts @a (one of the sensor host's own addresses) on the never-quarantine list. */
 void mg_sensor_protect(struct mg_sensor *s, const struct mg_addr *a);
 
+/* SIGHUP: applies @cfg's live keys (identification rules, p0f database and
+ * fingerprint model, loaded again even when their paths did not change; the
+ * never-quarantine list; detection thresholds; stats interval; flow events)
+ * and names the changed keys that need a restart. Devices, flows, baselines
+ * and quarantines stay; devices' evidence is matched against the new rules
+ * (`identity` events follow where that changes them), and a `reload` event
+ * says what changed. Returns 0 with a summary in @msg, or a negative code
+ * with the reason in @msg and nothing changed. */
+int mg_sensor_reload(struct mg_sensor *s, const struct mg_config *cfg, char *msg, size_t len);
+
 /* Frees @s; NULL is allowed. */
 void mg_sensor_free(struct mg_sensor *s);
 

@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 				   i % 1000000, i, 40000 + i % 20000, i);
 		snprintf(id, sizeof(id), "bench:%u", i);
 		mg_redis_push(r, "mudguard:run:bench", i, id, "flow", "44:19:b6:10:00:95", line,
-			      (size_t)len);
+			      (size_t)len, 0);
 	}
 	mg_redis_close(r, 60000, &st);
 	double t = now_s() - t0;

@@ -29,10 +29,11 @@ def free_port():
 
 
 class Server:
-    def __init__(self, d, password=None, tls=None):
+    def __init__(self, d, password=None, tls=None, netns=None):
         self.dir, self.port, self.password = d, free_port(), password
         self.tls = tls  # (ca, cert, key, clients must authenticate)
         self.proc = None
+        self.prefix = ['ip', 'netns', 'exec', netns] if netns else []
 
     def start(self):
         port = ['--port', str(self.port)]
@@ -44,7 +45,7 @@ class Server:
                 self.dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
         if self.password:
             args += ['--requirepass', self.password]
-        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(self.prefix + args, stdout=subprocess.DEVNULL)
         for _ in range(100):
             if self.cli('PING', check=False).returncode == 0:
                 return
@@ -64,7 +65,8 @@ class Server:
         env = dict(os.environ, REDISCLI_AUTH=self.password) if self.password else None
         tls = ['--tls', '--cacert', self.tls[0], '--cert', self.tls[4], '--key', self.tls[5]] \
             if self.tls else []
-        return subprocess.run(['redis-cli', '-p', str(self.port), '--raw'] + tls + list(args),
+        return subprocess.run(self.prefix + ['redis-cli', '-p', str(self.port), '--raw'] + tls +
+                              list(args),
                               capture_output=True, text=True, check=check, env=env)
 
     def events(self):
@@ -75,9 +77,7 @@ class Server:
         return 'redis://%s127.0.0.1:%d' % (auth, self.port)
 
 
-@unittest.skipUnless(shutil.which('redis-server') and shutil.which('redis-cli'),
-                     'needs redis-server and redis-cli')
-class Journal(unittest.TestCase):
+class JournalBase(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix='mg-redis-')
         self.srv = Server(self.dir)
@@ -92,6 +92,8 @@ class Journal(unittest.TestCase):
 
     def replay(self, pcap, *extra, url=None):
         out = os.path.join(self.dir, 'out.json')
+        if os.path.exists(out):  # events files are appended to
+            os.remove(out)
         p = subprocess.run([MUDGUARD, '-c', self.conf, '-r', pcap, '--redis',
                             url or self.srv.url(), '-o', out] + list(extra),
                            capture_output=True, text=True, timeout=300)
@@ -100,6 +102,10 @@ class Journal(unittest.TestCase):
         with open(out) as f:
             return f.read().splitlines(), p
 
+
+@unittest.skipUnless(shutil.which('redis-server') and shutil.which('redis-cli'),
+                     'needs redis-server and redis-cli')
+class Journal(JournalBase):
     def test_stream_is_the_output(self):
         # a device last written long ago: aged out by the next write
         self.srv.cli('ZADD', 'mudguard:devices', '1', '02:00:00:00:00:99')
@@ -161,11 +167,11 @@ class Journal(unittest.TestCase):
             kept = f.read().splitlines()
         self.assertLessEqual(len(kept), 1000)
         # the newest are kept: the last event is the last line of the output
-        self.assertEqual(kept[-1].split('\t', 5)[5], lines[-1])
+        self.assertEqual(kept[-1].split('\t', 6)[6], lines[-1])
         # and sent at the next start
         self.srv.start()
         self.replay(os.path.join(PCAPS, 'benign.pcap'))
-        self.assertEqual(self.srv.events()[:len(kept)], [k.split('\t', 5)[5] for k in kept])
+        self.assertEqual(self.srv.events()[:len(kept)], [k.split('\t', 6)[6] for k in kept])
 
     def test_quarantine_registry(self):
         lines, p = self.replay(os.path.join(PCAPS, 'mirai.pcap'))
@@ -249,6 +255,119 @@ class Journal(unittest.TestCase):
                                capture_output=True, text=True)
             self.assertEqual(p.returncode, 1)
             self.assertIn('redis.url: redis URL: ' + why, p.stderr)
+
+
+@unittest.skipUnless(shutil.which('redis-server') and shutil.which('redis-cli'),
+                     'needs redis-server and redis-cli')
+class RunIdentity(JournalBase):
+    """Two runs share an id only when they are the same input with the same
+    configuration (issue 16): different replays whose first packets have one
+    timestamp, and live sensors of one name started in the same second, are
+    each written in full; a replay sent again is written once; a mark that
+    does not match what the writer would write is said once and nothing is
+    written over it."""
+
+    def types(self):
+        return [json.loads(x)['event_type'] for x in self.srv.events()]
+
+    def test_same_first_timestamp_other_input(self):
+        demo, _ = self.replay(os.path.join(PCAPS, 'demo.pcap'))
+        mirai, p = self.replay(os.path.join(PCAPS, 'mirai.pcap'))
+        self.assertEqual(json.loads(demo[0])['timestamp'], json.loads(mirai[0])['timestamp'])
+        self.assertNotIn('not written over', p.stderr)
+        self.assertEqual(self.srv.events(), demo + mirai)
+        lateral, _ = self.replay(os.path.join(PCAPS, 'lateral.pcap'))
+        kinds = [json.loads(x).get('detector') for x in self.srv.events()[len(demo + mirai):]
+                 if json.loads(x)['event_type'] == 'anomaly']
+        self.assertIn('lateral', kinds)
+        self.assertIn('port_scan', kinds)
+        self.assertEqual(self.srv.events(), demo + mirai + lateral)
+        # sent again: all three written once
+        for pcap in ('demo', 'mirai', 'lateral'):
+            self.replay(os.path.join(PCAPS, pcap + '.pcap'))
+        self.assertEqual(self.srv.events(), demo + mirai + lateral)
+
+    def test_verdict_of_a_second_run_reaches_the_enforcer(self):
+        self.replay(os.path.join(PCAPS, 'demo.pcap'), '--enforce', 'off')
+        before = int(self.srv.cli('XLEN', 'mudguard:verdicts').stdout)
+        lines, _ = self.replay(os.path.join(PCAPS, 'mirai.pcap'), '--enforce', 'off')
+        verdicts = [x for x in lines if json.loads(x)['event_type'] == 'verdict']
+        self.assertTrue(verdicts)
+        out = self.srv.cli('XRANGE', 'mudguard:verdicts', '-', '+').stdout.splitlines()
+        self.assertEqual(int(self.srv.cli('XLEN', 'mudguard:verdicts').stdout),
+                         before + len(verdicts))
+        self.assertIn(verdicts[-1], out)
+
+    def test_other_configuration_is_another_run(self):
+        a, _ = self.replay(os.path.join(PCAPS, 'demo.pcap'))
+        b, _ = self.replay(os.path.join(PCAPS, 'demo.pcap'), '--flows')
+        self.assertNotEqual(json.loads(a[0])['event_id'], json.loads(b[0])['event_id'])
+        self.assertEqual(self.srv.events(), a + b)
+
+    def test_mark_that_does_not_match(self):
+        demo, _ = self.replay(os.path.join(PCAPS, 'demo.pcap'))
+        eid = json.loads(demo[0])['event_id']
+        run = 'mudguard:run:' + eid.rsplit(':', 1)[0]
+        mark = self.srv.cli('GET', run).stdout.split()
+        self.assertEqual(mark[0], str(len(demo)))
+        # another writer's run under this name: its chains differ
+        self.srv.cli('SET', run, '%s 1234 5678' % mark[0])
+        again, p = self.replay(os.path.join(PCAPS, 'demo.pcap'))
+        self.assertEqual(again, demo)
+        self.assertEqual(p.stderr.count('already holds a different run named ' + run), 1,
+                         p.stderr)
+        self.assertIn('%d not written over another run' % len(demo), p.stderr)
+        self.assertEqual(self.srv.events(), demo)  # nothing written over it
+        self.assertEqual(self.srv.cli('GET', run).stdout.split(), [mark[0], '1234', '5678'])
+
+
+@unittest.skipUnless(shutil.which('redis-server') and os.geteuid() == 0 and shutil.which('ip'),
+                     'needs redis-server, root and iproute2 (a network namespace)')
+class LiveRunIdentity(unittest.TestCase):
+    """Two live sensors with one name started in the same second are two
+    runs. In a namespace of the test's own (its loopback only), with Redis
+    inside it."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix='mg-redis-live-')
+        self.ns = 'mg-runid-%d' % os.getpid()
+        subprocess.run(['ip', 'netns', 'add', self.ns], check=True)
+        subprocess.run(['ip', '-n', self.ns, 'link', 'set', 'lo', 'up'], check=True)
+        self.srv = Server(self.dir, netns=self.ns)
+        self.srv.start()
+
+    def tearDown(self):
+        self.srv.stop()
+        subprocess.run(['ip', 'netns', 'del', self.ns])
+        shutil.rmtree(self.dir)
+
+    def test_two_sensors_one_name_same_second(self):
+        procs, outs = [], []
+        for i in range(2):
+            out = os.path.join(self.dir, 'out%d.json' % i)
+            conf = os.path.join(self.dir, 'c%d.conf' % i)
+            with open(conf, 'w') as f:
+                f.write('[redis]\nspool = %s/spool%d\nsensor = twin\n' % (self.dir, i))
+            outs.append(out)
+            procs.append(subprocess.Popen(
+                ['ip', 'netns', 'exec', self.ns, MUDGUARD, '-i', 'lo', '-c', conf,
+                 '--stats-interval', '1', '--redis', self.srv.url(), '-o', out],
+                stderr=subprocess.PIPE, text=True))
+        time.sleep(2.5)
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        errs = [p.communicate(timeout=30)[1] for p in procs]
+        lines = []
+        for out in outs:
+            with open(out) as f:
+                lines.append(f.read().splitlines())
+        runs = [{json.loads(x)['event_id'].rsplit(':', 1)[0] for x in ls} for ls in lines]
+        self.assertEqual([len(r) for r in runs], [1, 1], runs)
+        self.assertNotEqual(runs[0], runs[1])
+        for r in runs:
+            self.assertTrue(next(iter(r)).startswith('twin:'))
+        stream = self.srv.events()
+        self.assertEqual(sorted(stream), sorted(lines[0] + lines[1]), errs)
 
 
 def make_certs(d):
