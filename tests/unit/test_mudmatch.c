@@ -14,11 +14,6 @@
 #include "../../classify/mud.h"
 #include "../../classify/mudmatch.h"
 #include "../../classify/mudrules.h"
-#include "../../classify/mudstore.h"
-
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 /* One profile exercising each construct; entries in from-device order. */
 static const char PROFILE[] =
@@ -325,96 +320,6 @@ static void test_site_rules(void **state)
 	}
 }
 
-static void count_done(void *user, const struct mg_mudprof *p)
-{
-	(void)p;
-	++*(unsigned *)user;
-}
-
-/* Polls @s until @n retrievals are installed (at most 10 s). */
-static void poll_until(struct mg_mudstore *s, uint64_t n, unsigned *done)
-{
-	struct mg_mudstore_stats st;
-	for (int i = 0; i < 10000; i++) {
-		mg_mudstore_poll(s, 2000000, count_done, done);
-		mg_mudstore_stats(s, &st);
-		if (st.completed >= n)
-			return;
-		nanosleep(&(struct timespec){0, 1000000}, NULL);
-	}
-	fail_msg("%llu of %llu retrievals installed", (unsigned long long)st.completed,
-		 (unsigned long long)n);
-}
-
-/* Synchronous and asynchronous retrieval from a repository; a full queue
- * makes entries wait, counted, and they are retrieved when there is room. */
-static void test_store_async(void **state)
-{
-	(void)state;
-	char dir[] = "/tmp/mg-mudstore-XXXXXX", path[256], url[64], err[256];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/vendor.example", dir);
-	assert_int_equal(mkdir(path, 0700), 0);
-	snprintf(path, sizeof(path), "%s/vendor.example/dev.json", dir);
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(PROFILE, f);
-	fclose(f);
-	struct mg_mudstore_cfg cfg = {
-		.repository = dir, .fetch = false, .trust_anchors = "", .check_time = true,
-		.max_bytes = 1 << 20, .timeout_s = 10, .max_redirects = 3, .retry_s = 300,
-		.ca_file = "", .connect_to = "",
-	};
-	struct mg_mudstore *s;
-	struct mg_mudstore_stats st;
-	const char *dev = "https://vendor.example/dev.json";
-	unsigned done = 0;
-
-	assert_int_equal(mg_mudstore_new(&s, &cfg, err, sizeof(err)), 0);
-	const struct mg_mudprof *p = mg_mudstore_get(s, dev, 1000000);
-	assert_non_null(p->mud); /* synchronous: loaded by the call */
-	assert_false(p->pending);
-	assert_int_equal(mg_mudstore_poll(s, 1000000, count_done, &done), 0);
-	mg_mudstore_free(s);
-
-	assert_int_equal(mg_mudstore_new(&s, &cfg, err, sizeof(err)), 0);
-	assert_int_equal(mg_mudstore_async(s, err, sizeof(err)), 0);
-	p = mg_mudstore_get(s, dev, 1000000);
-	assert_true(p->pending);
-	assert_null(p->mud);
-	assert_ptr_equal(mg_mudstore_get(s, dev, 1500000), p); /* not queued twice */
-	poll_until(s, 1, &done);
-	assert_int_equal(done, 1);
-	assert_false(p->pending);
-	assert_non_null(p->mud);
-	assert_non_null(strstr(p->origin, "repository "));
-	assert_int_equal(p->loaded_us, 2000000); /* installed at the poll's time */
-
-	/* more URLs than the queue holds: all come back, none lost */
-	for (int i = 0; i < MG_MUDSTORE_QUEUE + 6; i++) {
-		snprintf(url, sizeof(url), "https://absent.example/%d.json", i);
-		assert_true(mg_mudstore_get(s, url, 2000000)->pending);
-	}
-	mg_mudstore_stats(s, &st);
-	assert_int_equal(st.queue_full, 6);
-	assert_int_equal(st.waiting, 6);
-	poll_until(s, MG_MUDSTORE_QUEUE + 7, &done);
-	mg_mudstore_stats(s, &st);
-	assert_int_equal(st.queued, MG_MUDSTORE_QUEUE + 7);
-	assert_int_equal(st.waiting + st.in_flight, 0);
-	assert_int_equal(done, MG_MUDSTORE_QUEUE + 7);
-	p = mg_mudstore_get(s, "https://absent.example/69.json", 2000000);
-	assert_false(p->pending);
-	assert_null(p->mud);
-	assert_non_null(strstr(p->error, "not in the repository"));
-	mg_mudstore_stop(s);
-	mg_mudstore_free(s);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/vendor.example", dir);
-	rmdir(path);
-	rmdir(dir);
-}
-
 /* Writing what was read and reading it again keeps every entry's meaning. */
 static void test_write_roundtrip(void **state)
 {
@@ -466,7 +371,6 @@ int main(void)
 		cmocka_unit_test(test_url_validation),
 		cmocka_unit_test(test_site_rules),
 		cmocka_unit_test(test_write_roundtrip),
-		cmocka_unit_test(test_store_async),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
