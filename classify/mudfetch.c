@@ -11,6 +11,7 @@ struct sink {
 	char *b;
 	size_t len, max;
 	int too_big;
+	const atomic_int *abort;
 };
 
 static size_t on_data(char *p, size_t size, size_t n, void *user)
@@ -32,6 +33,14 @@ static size_t on_data(char *p, size_t size, size_t n, void *user)
 	return add;
 }
 
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+		       curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	const struct sink *s = user;
+	return atomic_load(s->abort) != 0; /* non-zero aborts the transfer */
+}
+
 int mg_fetch_init(void)
 {
 	static int done;
@@ -44,7 +53,7 @@ int mg_fetch_init(void)
 int mg_fetch(const struct mg_fetch_cfg *c, const char *url, const char *accept, char **body,
 	     size_t *len, char *err, size_t errlen)
 {
-	struct sink s = {.max = c->max_bytes};
+	struct sink s = {.max = c->max_bytes, .abort = c->abort};
 	struct curl_slist *hdr = NULL, *conn = NULL;
 	char ebuf[CURL_ERROR_SIZE] = "", h[256];
 	long status = 0;
@@ -83,11 +92,19 @@ int mg_fetch(const struct mg_fetch_cfg *c, const char *url, const char *accept, 
 		curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
 	if (conn)
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, conn);
+	if (c->abort) {
+		curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+		curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
+		curl_easy_setopt(e, CURLOPT_XFERINFODATA, &s);
+	}
 	CURLcode cr = curl_easy_perform(e);
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
 	if (s.too_big || cr == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(err, errlen, "larger than %u bytes", c->max_bytes);
 		rc = -EFBIG;
+	} else if (cr == CURLE_ABORTED_BY_CALLBACK) {
+		snprintf(err, errlen, "stopped");
+		rc = -ECANCELED;
 	} else if (cr != CURLE_OK) {
 		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(cr));
 		rc = cr == CURLE_OPERATION_TIMEDOUT ? -ETIMEDOUT : -EIO;

@@ -244,6 +244,8 @@ static int capture_live(struct mg_sensor *s, struct mg_events *ev, const struct 
 				      err, sizeof(err)) < 0)
 			fprintf(stderr, "mudguard: commands: %s\n", err);
 	}
+	if (mg_sensor_live(s, err, sizeof(err)) < 0) /* MUD retrieval off the packet thread */
+		fprintf(stderr, "mudguard: %s; MUD files are retrieved in the packet loop\n", err);
 	fprintf(stderr, "mudguard: capturing on %s\n", cfg->interface);
 	enum mg_link link = mg_source_link(src);
 	while (!stop_requested) {

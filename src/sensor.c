@@ -69,6 +69,7 @@ struct mg_sensor {
 	struct mg_fpmodel *model;
 	struct mg_ident_cfg icfg;
 	struct mg_smud *mud; /* NULL: [mud] enabled = no */
+	bool mud_live;	     /* MUD retrieval off the packet thread (mg_sensor_live) */
 	struct mg_scan_cfg scan;
 	struct mg_baselines *bls; /* NULL: [anomaly] enabled = no */
 	struct mg_verdict_cfg vcfg;
@@ -152,17 +153,23 @@ static void ev_addr_list(struct mg_events *e, const char *key, const struct mg_d
 }
 
 /* The flow's 5-tuple, as its first packet went, in EVE's field names. */
-static void ev_tuple(struct mg_events *e, const struct mg_flow *f)
+static void ev_tuple5(struct mg_events *e, const struct mg_addr *cli, uint16_t cli_port,
+		      const struct mg_addr *srv, uint16_t srv_port, uint8_t proto)
 {
 	char name[32];
 
-	ev_addr(e, "src_ip", &f->cli);
-	if (f->proto == 6 || f->proto == 17)
-		mg_ev_u64(e, "src_port", f->cli_port);
-	ev_addr(e, "dest_ip", &f->srv);
-	if (f->proto == 6 || f->proto == 17)
-		mg_ev_u64(e, "dest_port", f->srv_port);
-	mg_ev_str(e, "proto", proto_name(f->proto, name, sizeof(name)));
+	ev_addr(e, "src_ip", cli);
+	if (proto == 6 || proto == 17)
+		mg_ev_u64(e, "src_port", cli_port);
+	ev_addr(e, "dest_ip", srv);
+	if (proto == 6 || proto == 17)
+		mg_ev_u64(e, "dest_port", srv_port);
+	mg_ev_str(e, "proto", proto_name(proto, name, sizeof(name)));
+}
+
+static void ev_tuple(struct mg_events *e, const struct mg_flow *f)
+{
+	ev_tuple5(e, &f->cli, f->cli_port, &f->srv, f->srv_port, f->proto);
 }
 
 static void emit_device(struct mg_sensor *s, struct mg_device *d)
@@ -326,8 +333,10 @@ static void ev_profile(struct mg_events *e, const struct mg_mudprof *p)
 	mg_ev_close(e);
 }
 
+/* @late: for the binding that ends a wait for the profile, the flows the
+ * device opened meanwhile that are checked now and that went unchecked. */
 static void emit_binding(struct mg_sensor *s, struct mg_device *d, const char *url,
-			 const char *source, const char *rejected)
+			 const char *source, const char *rejected, const uint64_t *late)
 {
 	struct mg_events *e = s->ev;
 	const struct mg_smud_dev *md = MUD(d);
@@ -343,13 +352,82 @@ static void emit_binding(struct mg_sensor *s, struct mg_device *d, const char *u
 	} else if (!md->prof) {
 		mg_ev_str(e, "status", "no_profile");
 		mg_ev_str(e, "reason", "the profile cache is full");
+	} else if (md->awaiting) {
+		mg_ev_str(e, "status", "pending");
+		mg_ev_str(e, "reason", md->prof->waiting ? "waiting for room in the retrieval queue"
+							 : "being retrieved");
 	} else {
 		mg_ev_str(e, "status", md->prof->mud ? "bound" : "no_profile");
 		if (!md->prof->mud)
 			mg_ev_str(e, "reason", md->prof->error);
 		ev_profile(e, md->prof);
 	}
+	if (late) {
+		mg_ev_u64(e, "flows_checked_late", late[0]);
+		mg_ev_u64(e, "flows_unchecked", late[1]);
+	}
 	mg_ev_emit(e);
+}
+
+static void emit_violation(struct mg_sensor *s, struct mg_device *d, uint64_t flow_id,
+			   const struct mg_mud_flow *mf, const struct mg_smud_result *r,
+			   uint64_t late_us);
+
+/* The wait for @d's profile ends: the binding event, then the flows it
+ * opened meanwhile, checked at the time each began. */
+static void mud_settle(struct mg_sensor *s, struct mg_device *d)
+{
+	struct mg_smud_dev *md = MUD(d);
+	struct mg_smud_held *held;
+	uint64_t late[2];
+	size_t n = mg_smud_settle(s->mud, md, &held, late);
+
+	emit_binding(s, d, md->url, md->source, NULL, late);
+	for (size_t i = 0; i < n; i++) {
+		const struct mg_smud_held *h = &held[i];
+		const struct mg_device *peer =
+			h->has_peer ? mg_devtab_find(s->devs, h->peer_mac) : NULL;
+		struct mg_smud_result r;
+		if (mg_smud_check(s->mud, md, ID(d), MUD(peer), &h->f, h->ts_us, &r) && r.emit)
+			emit_violation(s, d, h->flow_id, &h->f, &r, h->ts_us);
+	}
+	free(held);
+}
+
+/* A retrieval finished (live): every device bound to @p hears of it. */
+static void mud_arrived(void *user, const struct mg_mudprof *p)
+{
+	struct mg_sensor *s = user;
+
+	for (struct mg_device *d = mg_devtab_first(s->devs); d; d = mg_devtab_next(d)) {
+		struct mg_smud_dev *md = MUD(d);
+		if (!md || md->prof != p)
+			continue;
+		if (md->awaiting) {
+			md->version = p->version;
+			mud_settle(s, d);
+		} else if (md->version != p->version) {
+			md->version = p->version;
+			emit_binding(s, d, md->url, md->source, NULL, NULL);
+		}
+	}
+}
+
+static void mud_poll(struct mg_sensor *s)
+{
+	if (s->mud_live)
+		mg_smud_poll(s->mud, s->now_us, mud_arrived, s);
+}
+
+/* A new binding: its event; when it ends a wait (bound anew to a profile
+ * that is there), the held flows too. */
+static void mud_bound(struct mg_sensor *s, struct mg_device *d)
+{
+	const struct mg_smud_dev *md = MUD(d);
+	if (!md->awaiting && (md->n_held || md->held_over))
+		mud_settle(s, d);
+	else
+		emit_binding(s, d, md->url, md->source, NULL, NULL);
 }
 
 static void mud_bind_url(struct mg_sensor *s, struct mg_device *d, enum mg_signal sig,
@@ -364,10 +442,10 @@ static void mud_bind_url(struct mg_sensor *s, struct mg_device *d, enum mg_signa
 		return;
 	switch (mg_smud_bind_url(s->mud, MUD(d), url, source, s->now_us, why, sizeof(why))) {
 	case MG_SMUD_BOUND:
-		emit_binding(s, d, url, source, NULL);
+		mud_bound(s, d);
 		break;
 	case MG_SMUD_REJECTED:
-		emit_binding(s, d, url, source, why);
+		emit_binding(s, d, url, source, why, NULL);
 		break;
 	case MG_SMUD_SAME:
 		break;
@@ -384,7 +462,7 @@ static void mud_bind_rules(struct mg_sensor *s, struct mg_device *d)
 	const char *attrs[4] = {idt.value[MG_ATTR_VENDOR], idt.value[MG_ATTR_CLASS],
 				idt.value[MG_ATTR_MODEL], idt.value[MG_ATTR_TYPE]};
 	if (mg_smud_bind_rules(s->mud, MUD(d), d->mac, attrs, s->now_us) == MG_SMUD_BOUND)
-		emit_binding(s, d, MUD(d)->url, MUD(d)->source, NULL);
+		mud_bound(s, d);
 }
 
 static void ev_mud_summary(struct mg_sensor *s, const struct mg_smud_dev *md)
@@ -394,20 +472,29 @@ static void ev_mud_summary(struct mg_sensor *s, const struct mg_smud_dev *md)
 	mg_ev_obj(e, "mud");
 	mg_ev_str(e, "url", md->url);
 	mg_ev_str(e, "source", md->source);
-	mg_ev_str(e, "status", md->prof && md->prof->mud ? "bound" : "no_profile");
+	mg_ev_str(e, "status", md->awaiting		   ? "pending"
+			       : md->prof && md->prof->mud ? "bound"
+							   : "no_profile");
 	mg_ev_u64(e, "flows_checked", md->checked);
 	mg_ev_u64(e, "violating_flows", md->violations);
 	mg_ev_u64(e, "distinct_violations", md->seen.n);
 	mg_ev_u64(e, "violation_events", md->events);
 	mg_ev_u64(e, "suppressed", md->suppressed);
+	if (s->mud_live) {
+		mg_ev_u64(e, "flows_checked_late", md->checked_late);
+		mg_ev_u64(e, "flows_unchecked", md->unchecked + md->n_held + md->held_over);
+	}
 	mg_ev_close(e);
 }
 
 static void enforce_verdict(struct mg_sensor *s, struct mg_device *d, const char *reason,
 			    const char *ref);
 
-static void emit_violation(struct mg_sensor *s, struct mg_device *d, const struct mg_flow *f,
-			   const struct mg_mud_flow *mf, const struct mg_smud_result *r)
+/* @late_us: 0, or when the flow began if it is checked late (its device's
+ * profile arrived after it). */
+static void emit_violation(struct mg_sensor *s, struct mg_device *d, uint64_t flow_id,
+			   const struct mg_mud_flow *mf, const struct mg_smud_result *r,
+			   uint64_t late_us)
 {
 	struct mg_events *e = s->ev;
 	const struct mg_smud_dev *md = MUD(d);
@@ -416,8 +503,11 @@ static void emit_violation(struct mg_sensor *s, struct mg_device *d, const struc
 	flush_pending(s);
 	mg_ev_begin(e, "mud_violation", s->now_us);
 	mg_ev_mac(e, "mac", d->mac);
-	mg_ev_u64(e, "flow_id", f->id);
-	ev_tuple(e, f);
+	mg_ev_u64(e, "flow_id", flow_id);
+	if (mf->from_device)
+		ev_tuple5(e, &mf->dev, mf->dev_port, &mf->peer, mf->peer_port, mf->proto);
+	else
+		ev_tuple5(e, &mf->peer, mf->peer_port, &mf->dev, mf->dev_port, mf->proto);
 	if (mf->icmp_type >= 0) {
 		mg_ev_u64(e, "icmp_type", (uint64_t)mf->icmp_type);
 		mg_ev_u64(e, "icmp_code", (uint64_t)mf->icmp_code);
@@ -437,6 +527,10 @@ static void emit_violation(struct mg_sensor *s, struct mg_device *d, const struc
 		mg_ev_close(e);
 	}
 	mg_ev_u64(e, "distinct", r->distinct);
+	if (late_us) {
+		mg_ev_bool(e, "checked_late", true);
+		mg_ev_ts(e, "flow_start", late_us);
+	}
 	mg_ev_str(e, "verdict", r->quarantine ? "quarantine" : "alert");
 	mg_ev_emit(e);
 	if (r->quarantine) {
@@ -1245,11 +1339,15 @@ static void mud_flow(struct mg_sensor *s, const struct mg_flow *f, const struct 
 				   mg_devtab_is_local(s->devs, &mf.peer));
 		if (!s->mud || !md->url)
 			continue;
+		if (md->awaiting) {
+			mg_smud_hold(s->mud, md, &mf, other ? other->mac : NULL, f->id, s->now_us);
+			continue;
+		}
 		if (mg_smud_refreshed(s->mud, md, s->now_us))
-			emit_binding(s, d, md->url, md->source, NULL);
+			emit_binding(s, d, md->url, md->source, NULL, NULL);
 		struct mg_smud_result r;
 		if (mg_smud_check(s->mud, md, ID(d), MUD(other), &mf, s->now_us, &r) && r.emit)
-			emit_violation(s, d, f, &mf, &r);
+			emit_violation(s, d, f->id, &mf, &r, 0);
 	}
 }
 
@@ -1569,7 +1667,7 @@ static void on_device(struct mg_device *d, enum mg_dev_event what, void *user)
 		emit_summary(s, d);
 		if (d->user) {
 			mg_ident_free(ID(d));
-			mg_smud_dev_clear(MUD(d));
+			mg_smud_dev_clear(s->mud, MUD(d));
 			mg_scan_free(DX(d)->scan);
 			mg_baselines_put(DX(d)->bl);
 			free(d->user);
@@ -1860,6 +1958,15 @@ static void emit_stats(struct mg_sensor *s, bool final)
 		mg_ev_u64(e, "violating_flows", ms.violations);
 		mg_ev_u64(e, "violation_events", ms.events);
 		mg_ev_u64(e, "suppressed", ms.suppressed);
+		if (s->mud_live) {
+			mg_ev_u64(e, "retrievals", ms.store.queued);
+			mg_ev_u64(e, "retrievals_in_flight", ms.store.in_flight);
+			mg_ev_u64(e, "retrieval_queue_full", ms.store.queue_full);
+			mg_ev_u64(e, "retrievals_waiting", ms.store.waiting);
+			mg_ev_u64(e, "flows_held", ms.held);
+			mg_ev_u64(e, "flows_checked_late", ms.checked_late);
+			mg_ev_u64(e, "flows_unchecked", ms.unchecked);
+		}
 		mg_ev_close(e);
 	}
 	if (s->enf) {
@@ -2113,6 +2220,7 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 	enum mg_anomaly anom = mg_decode(&p, link, data, caplen, wirelen, ts_us);
 
 	advance(s, ts_us);
+	mud_poll(s);
 	if (s->new_file) {
 		s->heard_since_us = s->now_us;
 		s->new_file = false;
@@ -2230,8 +2338,19 @@ int mg_sensor_replay_file(struct mg_sensor *s, const char *path, char *err, size
 
 void mg_sensor_tick(struct mg_sensor *s, uint64_t now_us)
 {
-	if (s->started)
+	if (s->started) {
 		advance(s, now_us);
+		mud_poll(s);
+	}
+}
+
+int mg_sensor_live(struct mg_sensor *s, char *err, size_t errlen)
+{
+	if (!s->mud || s->mud_live)
+		return 0;
+	int rc = mg_smud_async(s->mud, err, errlen);
+	s->mud_live = rc == 0;
+	return rc;
 }
 
 void mg_sensor_set_capture_stats(struct mg_sensor *s, const struct mg_capture_stats *st)
@@ -2252,6 +2371,8 @@ void mg_sensor_finish(struct mg_sensor *s, FILE *summary)
 	 * read as one; the final stats carry the time they are written. */
 	if (!s->started && s->now_us < mg_wall_us())
 		s->now_us = mg_wall_us();
+	if (s->mud_live) /* a transfer in progress ends while the rest is written */
+		mg_smud_stop(s->mud);
 	mg_flowtab_flush(s->flows);
 	flush_dirty(s);
 	emit_stats(s, true);

@@ -40,6 +40,14 @@ int mg_sensor_replay_file(struct mg_sensor *s, const char *path, char *err, size
 /* Advances time without a packet (live capture idle); emits due stats. */
 void mg_sensor_tick(struct mg_sensor *s, uint64_t now_us);
 
+/* A live sensor: MUD files are retrieved off the packet thread from now on
+ * (mg_sensor_packet and mg_sensor_tick install what arrived), so a slow
+ * server never holds packets up. Replay leaves it off: retrieval then
+ * happens at the binding packet and the output stays deterministic. Returns
+ * 0, or a negative code with the reason in @err (retrieval then stays
+ * synchronous). */
+int mg_sensor_live(struct mg_sensor *s, char *err, size_t errlen);
+
 /* Latest kernel counters, reported in `stats`. */
 void mg_sensor_set_capture_stats(struct mg_sensor *s, const struct mg_capture_stats *st);
 

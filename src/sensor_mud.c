@@ -63,8 +63,13 @@ void mg_smud_free(struct mg_smud *m)
 	free(m);
 }
 
-void mg_smud_dev_clear(struct mg_smud_dev *md)
+void mg_smud_dev_clear(struct mg_smud *m, struct mg_smud_dev *md)
 {
+	if (m) {
+		m->st.held -= md->n_held;
+		m->st.unchecked += md->n_held + md->held_over;
+	}
+	free(md->held);
 	free(md->url);
 	mg_hashset_free(&md->seen);
 	memset(md, 0, sizeof(*md));
@@ -80,6 +85,7 @@ static enum mg_smud_bind bind(struct mg_smud *m, struct mg_smud_dev *md, const c
 	md->url = u;
 	md->prof = mg_mudstore_get(m->store, url, now_us);
 	md->version = md->prof ? md->prof->version : 0;
+	md->awaiting = md->prof && md->prof->pending;
 	m->st.bound++;
 	return MG_SMUD_BOUND;
 }
@@ -120,6 +126,61 @@ bool mg_smud_refreshed(struct mg_smud *m, struct mg_smud_dev *md, uint64_t now_u
 		return false;
 	md->version = md->prof->version;
 	return true;
+}
+
+int mg_smud_async(struct mg_smud *m, char *err, size_t errlen)
+{
+	return mg_mudstore_async(m->store, err, errlen);
+}
+
+size_t mg_smud_poll(struct mg_smud *m, uint64_t now_us, mg_mudstore_done_fn done, void *user)
+{
+	return mg_mudstore_poll(m->store, now_us, done, user);
+}
+
+void mg_smud_stop(struct mg_smud *m)
+{
+	mg_mudstore_stop(m->store);
+}
+
+void mg_smud_hold(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_mud_flow *f,
+		  const uint8_t *peer_mac, uint64_t flow_id, uint64_t ts_us)
+{
+	if (md->n_held == MG_SMUD_HELD_MAX ||
+	    (!md->held && !(md->held = calloc(MG_SMUD_HELD_MAX, sizeof(*md->held))))) {
+		md->held_over++;
+		return;
+	}
+	struct mg_smud_held *h = &md->held[md->n_held++];
+	*h = (struct mg_smud_held){.f = *f, .flow_id = flow_id, .ts_us = ts_us,
+				   .has_peer = peer_mac != NULL};
+	if (peer_mac)
+		memcpy(h->peer_mac, peer_mac, 6);
+	m->st.held++;
+}
+
+size_t mg_smud_settle(struct mg_smud *m, struct mg_smud_dev *md, struct mg_smud_held **held,
+		      uint64_t late[2])
+{
+	size_t n = md->n_held;
+
+	*held = md->held;
+	md->held = NULL;
+	md->n_held = 0;
+	md->awaiting = false;
+	m->st.held -= n;
+	late[0] = md->prof && md->prof->mud ? n : 0;
+	late[1] = md->held_over + n - late[0];
+	md->held_over = 0;
+	md->checked_late += late[0];
+	md->unchecked += late[1];
+	m->st.checked_late += late[0];
+	m->st.unchecked += late[1];
+	if (!late[0]) {
+		free(*held);
+		*held = NULL;
+	}
+	return late[0];
 }
 
 /* ---- the matcher's view of the world ---- */
@@ -245,6 +306,7 @@ bool mg_smud_check(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_id
 void mg_smud_stats(const struct mg_smud *m, struct mg_smud_stats *st)
 {
 	*st = m->st;
+	mg_mudstore_stats(m->store, &st->store);
 }
 
 void mg_smud_reset(struct mg_smud *m)

@@ -11,6 +11,7 @@ import struct
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 
 MUDGUARD = os.environ['MUDGUARD']
@@ -27,6 +28,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         srv = self.server
         srv.log.append((self.path, self.headers.get('Accept')))
+        time.sleep(srv.delay)
         if self.path in srv.redirects:
             self.send_response(302)
             self.send_header('Location', srv.redirects[self.path])
@@ -87,6 +89,7 @@ class Fetch(unittest.TestCase):
         cls.srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
         cls.srv.socket = ctx.wrap_socket(cls.srv.socket, server_side=True)
         cls.srv.files, cls.srv.redirects, cls.srv.log = {}, {}, []
+        cls.srv.delay = 0
         cls.port = cls.srv.server_address[1]
         threading.Thread(target=cls.srv.serve_forever, daemon=True).start()
         rules = os.path.join(t, 'rules')
@@ -108,6 +111,7 @@ class Fetch(unittest.TestCase):
         self.srv.files.clear()
         self.srv.redirects.clear()
         self.srv.log.clear()
+        self.srv.delay = 0
         if os.path.isdir(VECTORS):
             self.srv.files['/Luminaire_150'] = read(
                 os.path.join(VECTORS, LUMINAIRE + 'fs_Luminaire_150.json'))
@@ -193,6 +197,26 @@ class Fetch(unittest.TestCase):
         b = self.bindings(self.conf('require_signature = no\n', ca=False), HUB_URL)
         self.assertEqual(b[0]['status'], 'no_profile')
         self.assertIn('certificate', b[0]['reason'].lower())
+
+    def test_replay_waits_for_a_slow_server(self):
+        """Replay retrieves at the binding packet, as before live retrieval went
+        off the packet thread: bound at once, never pending, the same bytes twice."""
+        self.srv.files['/smartthings/hub-v3.json'] = read(self.hub)
+        self.srv.delay = 0.5
+        conf = self.conf('require_signature = no\n')
+        out = [subprocess.run([MUDGUARD, '-c', conf, '-r', os.path.join(PCAPS, 'c2.pcap'),
+                               '-o', '-'], capture_output=True, timeout=300).stdout
+               for _ in range(2)]
+        self.assertEqual(out[0], out[1])
+        ev = [json.loads(x) for x in out[0].decode().splitlines()]
+        b = [e for e in ev if e['event_type'] == 'mud_binding' and e['mud_url'] == HUB_URL]
+        self.assertEqual([e['status'] for e in b], ['bound'])
+        self.assertNotIn('flows_checked_late', b[0])
+        v = [e for e in ev if e['event_type'] == 'mud_violation' and e['mac'] == HUB]
+        self.assertEqual([e['dest_port'] for e in v], [6667])
+        self.assertNotIn('checked_late', v[0])
+        final = [e for e in ev if e['event_type'] == 'stats' and e['final']][0]
+        self.assertNotIn('retrievals', final['mud'])
 
     def test_cache_validity(self):
         """One fetch for the day; after 49 hours (cache-validity 48) a new one."""
