@@ -11,6 +11,13 @@
 #ifndef DLT_LINUX_SLL2
 #define DLT_LINUX_SLL2 276
 #endif
+/* numbers from libpcap's pcap/dlt.h, for older headers */
+#ifndef DLT_DSA_TAG_BRCM
+#define DLT_DSA_TAG_BRCM 281
+#define DLT_DSA_TAG_BRCM_PREPEND 282
+#define DLT_DSA_TAG_DSA 284
+#define DLT_DSA_TAG_EDSA 285
+#endif
 
 struct mg_source {
 	pcap_t *pcap;
@@ -51,10 +58,49 @@ static int map_link(int dlt, enum mg_link *out)
 	case DLT_LOOP:
 		*out = MG_LINK_NULL;
 		return 0;
+	case DLT_IEEE802_11:
+		*out = MG_LINK_IEEE80211;
+		return 0;
+	case DLT_IEEE802_11_RADIO:
+		*out = MG_LINK_RADIOTAP;
+		return 0;
+	case DLT_PPI:
+		*out = MG_LINK_PPI;
+		return 0;
+	case DLT_NFLOG:
+		*out = MG_LINK_NFLOG;
+		return 0;
+	case DLT_PPP:
+	case DLT_PPP_SERIAL: /* PPP in HDLC framing, or Cisco HDLC */
+		*out = MG_LINK_PPP;
+		return 0;
+	case DLT_PPP_PPPD:
+		*out = MG_LINK_PPP_PPPD;
+		return 0;
+	case DLT_PPP_ETHER: /* a PPPoE header, no Ethernet header */
+		*out = MG_LINK_PPPOE;
+		return 0;
+	case DLT_DSA_TAG_BRCM:
+		*out = MG_LINK_DSA_BRCM;
+		return 0;
+	case DLT_DSA_TAG_BRCM_PREPEND:
+		*out = MG_LINK_DSA_BRCM_PREPEND;
+		return 0;
+	case DLT_DSA_TAG_DSA:
+		*out = MG_LINK_DSA;
+		return 0;
+	case DLT_DSA_TAG_EDSA:
+		*out = MG_LINK_EDSA;
+		return 0;
 	default:
 		return -EPROTONOSUPPORT;
 	}
 }
+
+#define MG_LINK_NAMES                                                                      \
+	"EN10MB, LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP, IEEE802_11, "         \
+	"IEEE802_11_RADIO, PPI, NFLOG, PPP, PPP_SERIAL, PPP_PPPD, PPP_ETHER, DSA_TAG_BRCM, " \
+	"DSA_TAG_BRCM_PREPEND, DSA_TAG_DSA, DSA_TAG_EDSA"
 
 static int finish_open(struct mg_source *s, const char *filter, char *err, size_t errlen)
 {
@@ -63,8 +109,7 @@ static int finish_open(struct mg_source *s, const char *filter, char *err, size_
 	if (map_link(dlt, &s->link) < 0) {
 		const char *n = pcap_datalink_val_to_name(dlt);
 		snprintf(err, errlen,
-			 "%s: link type %d (%s) is not supported; supported: EN10MB, "
-			 "LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6, NULL, LOOP",
+			 "%s: link type %d (%s) is not supported; supported: " MG_LINK_NAMES,
 			 s->name, dlt, n ? n : "unknown");
 		return -EPROTONOSUPPORT;
 	}
