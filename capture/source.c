@@ -300,13 +300,14 @@ struct mg_dumper {
 	pcap_dumper_t *dump;
 };
 
-int mg_dumper_open(struct mg_dumper **out, const char *path, char *err, size_t errlen)
+int mg_dumper_open(struct mg_dumper **out, const char *path, int dlt, char *err,
+		   size_t errlen)
 {
 	struct mg_dumper *d = calloc(1, sizeof(*d));
 
 	if (!d)
 		return -ENOMEM;
-	d->dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535,
+	d->dead = pcap_open_dead_with_tstamp_precision(dlt, 65535,
 						       PCAP_TSTAMP_PRECISION_MICRO);
 	if (!d->dead) {
 		free(d);

@@ -72,9 +72,10 @@ const char *mg_source_lib_version(void);
 
 struct mg_dumper;
 
-/* Creates an Ethernet pcap file at @path (microsecond timestamps). Returns 0 or
- * a negative code with a message in @err. */
-int mg_dumper_open(struct mg_dumper **out, const char *path, char *err, size_t errlen);
+/* Creates a pcap file of link type @dlt (DLT_*, 1 = Ethernet) at @path
+ * (microsecond timestamps). Returns 0 or a negative code with a message in @err. */
+int mg_dumper_open(struct mg_dumper **out, const char *path, int dlt, char *err,
+		   size_t errlen);
 /* Appends one frame. */
 void mg_dumper_write(struct mg_dumper *d, uint64_t ts_us, const uint8_t *frame,
 		     uint32_t len);
