@@ -42,7 +42,9 @@ int mg_source_open_live(struct mg_source **out, const struct mg_live_opts *o,
 
 /* Opens a pcap or pcapng file ("-" is stdin), with an optional BPF @filter.
  * Returns 0 and sets *@out, or a negative code with a message naming the file
- * in @err. An unsupported link type is an error. */
+ * in @err. An unsupported link type is an error. A pcapng file that libpcap
+ * refuses (interfaces with different link types or snapshot lengths) is read
+ * by our own reader (pcapng.h). */
 int mg_source_open_file(struct mg_source **out, const char *path, const char *filter,
 			char *err, size_t errlen);
 
@@ -51,7 +53,9 @@ int mg_source_open_file(struct mg_source **out, const char *path, const char *fi
 int mg_source_next(struct mg_source *s, const uint8_t **data, uint32_t *caplen,
 		   uint32_t *wirelen, uint64_t *ts_us);
 
-/* The link type of the source, as the decoder knows it. */
+/* The link type of the source, as the decoder knows it: of the last packet
+ * returned, for a pcapng file whose interfaces differ (read by pcapng.c);
+ * before the first packet, that of the first. */
 enum mg_link mg_source_link(const struct mg_source *s);
 
 /* True if EOF came from a truncated last record (a warning, not a failure). */

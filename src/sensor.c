@@ -2218,9 +2218,8 @@ int mg_sensor_replay_file(struct mg_sensor *s, const char *path, char *err, size
 	mg_sensor_new_capture(s);
 	if (mg_source_open_file(&src, path, "", err, errlen) < 0)
 		return -1;
-	enum mg_link link = mg_source_link(src);
 	while ((rc = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET)
-		mg_sensor_packet(s, link, data, caplen, wirelen, ts);
+		mg_sensor_packet(s, mg_source_link(src), data, caplen, wirelen, ts);
 	if (rc == MG_SRC_ERROR)
 		snprintf(err, errlen, "%s", mg_source_errstr(src));
 	mg_source_free(src);

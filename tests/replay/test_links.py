@@ -6,6 +6,7 @@ link carries of its own (beacons, encrypted frames, LCP) is counted per reason,
 never decoded into packets nor called malformed."""
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -168,6 +169,82 @@ class Links(unittest.TestCase):
             p = subprocess.run([GEN, '-l', 'token-ring', 'links', out], capture_output=True)
             self.assertEqual(p.returncode, 2)
             self.assertIn('token-ring', p.stderr.decode())
+
+
+class Pcapng(unittest.TestCase):
+    """pcapng files whose interfaces differ, which libpcap 1.10 refuses at
+    the second interface ("an interface has a snapshot length ... different
+    from the snapshot length of the first interface"), read by our reader."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.link, self.frames = pcaputil.read_pcap(pcap('demo'))
+        self.want = subprocess.run([MUDGUARD, '-r', pcap('demo'), '--flows'],
+                                   capture_output=True, check=True).stdout
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def split(self, name, big):
+        """demo.pcap's frames on two interfaces taking turns: snaplen 262144
+        in microseconds and 65535 in nanoseconds."""
+        path = os.path.join(self.tmp.name, name)
+        frames = [(n % 2, s, u, b) for n, (s, u, b) in enumerate(self.frames)]
+        pcaputil.write_pcapng_ifaces(path, [(1, 262144, None), (1, 65535, 9)], frames, big)
+        return path
+
+    def test_different_snaplens_both_byte_orders(self):
+        for big in (False, True):
+            with self.subTest(big_endian=big):
+                path = self.split('two.pcapng', big)
+                tcpdump = subprocess.run(['tcpdump', '-r', path, '-c', '1'],
+                                         capture_output=True)
+                if tcpdump.returncode != 127:  # libpcap refuses it: the case
+                    self.assertIn(b'different from the snapshot length', tcpdump.stderr)
+                p = subprocess.run([MUDGUARD, '-r', path, '--flows'], capture_output=True)
+                self.assertEqual(p.returncode, 0, p.stderr.decode())
+                self.assertEqual(p.stdout, self.want)
+
+    def test_after_packets_with_a_filter(self):
+        """The second interface after some packets: libpcap has returned
+        those, the reader goes on from there, with the filter."""
+        path = os.path.join(self.tmp.name, 'late.pcapng')
+        head, tail = self.frames[:100], self.frames[100:]
+        pcaputil.write_pcapng_ifaces(path, [(1, 262144, None)],
+                                     [(0, s, u, b) for s, u, b in head])
+        second = os.path.join(self.tmp.name, 'tail.pcapng')
+        pcaputil.write_pcapng_ifaces(second, [(1, 262144, None), (1, 1600, 9)],
+                                     [(1, s, u, b) for s, u, b in tail])
+        with open(second, 'rb') as f:
+            rest = f.read()
+        # the second file's section header off, its interfaces described
+        # after the first file's packets (one section)
+        shb_len = struct.unpack('<I', rest[4:8])[0]
+        idb0_len = struct.unpack('<I', rest[shb_len + 4:shb_len + 8])[0]
+        with open(path, 'ab') as f:
+            f.write(rest[shb_len + idb0_len:])
+        flt = ['-f', 'tcp or udp']
+        want = subprocess.run([MUDGUARD, '-r', pcap('demo'), *flt], capture_output=True,
+                              check=True).stdout
+        p = subprocess.run([MUDGUARD, '-r', path, *flt], capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr.decode())
+        self.assertEqual(p.stdout, want)
+
+    def test_bad_block_named_with_offset(self):
+        path = self.split('bad.pcapng', False)
+        with open(path, 'rb') as f:
+            data = bytearray(f.read())
+        # the first packet block's interface id out of range
+        off = 0
+        while struct.unpack('<I', data[off:off + 4])[0] != 6:
+            off += struct.unpack('<I', data[off + 4:off + 8])[0]
+        data[off + 8] = 7
+        with open(path, 'wb') as f:
+            f.write(data)
+        p = subprocess.run([MUDGUARD, '-r', path], capture_output=True)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('bad.pcapng: pcapng block at offset %d: packet on interface 7' % off,
+                      p.stderr.decode())
 
 
 if __name__ == '__main__':
