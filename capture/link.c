@@ -284,7 +284,7 @@ static enum mg_anomaly decode_nflog(struct mg_pkt *p, const uint8_t *b, uint32_t
 	case 7:
 		if (plen && (payload[0] >> 4 == 4 || payload[0] >> 4 == 6))
 			return mg_decode_raw(p, payload, plen);
-		/* fall through */
+		return skip(p, MG_SKIP_NFLOG_OTHER_FAMILY);
 	default:
 		return skip(p, MG_SKIP_NFLOG_OTHER_FAMILY);
 	}

@@ -71,7 +71,7 @@ static uint64_t get64(const struct mg_pcapng *r, const uint8_t *b)
 }
 
 /* Sets the error, naming the file and the block's offset; returns -1. */
-static int fail(struct mg_pcapng *r, uint64_t at, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct mg_pcapng *r, uint64_t at, const char *fmt, ...)
 {
 	char msg[384];
 	va_list ap;
