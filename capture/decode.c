@@ -7,16 +7,21 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "decode_int.h"
 
-static const char *const anomaly_names[] = {
 #define MG_X_NAME(id, name) name,
-	MG_ANOMALY_LIST(MG_X_NAME)
+static const char *const anomaly_names[] = {MG_ANOMALY_LIST(MG_X_NAME)};
+static const char *const skip_names[] = {MG_SKIP_LIST(MG_X_NAME)};
 #undef MG_X_NAME
-};
 
 const char *mg_anomaly_name(enum mg_anomaly a)
 {
 	return (unsigned)a < MG_ANOM__COUNT ? anomaly_names[a] : "unknown";
+}
+
+const char *mg_skip_name(enum mg_skip r)
+{
+	return (unsigned)r < MG_SKIP__COUNT ? skip_names[r] : "unknown";
 }
 
 static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -81,9 +86,6 @@ char *mg_mac_str(const uint8_t mac[6], char *buf, size_t len)
 		 mac[3], mac[4], mac[5]);
 	return buf;
 }
-
-/* A header cut short by the capture's snaplen is not malformed: stop quietly. */
-#define SHORT(p, anom) ((p)->snapped ? MG_ANOM_NONE : (anom))
 
 static enum mg_anomaly decode_l4(struct mg_pkt *p, const uint8_t *b, uint32_t len,
 				 enum mg_anomaly prior)
@@ -285,8 +287,8 @@ static enum mg_anomaly decode_arp(struct mg_pkt *p, const uint8_t *b, uint32_t l
 	return MG_ANOM_NONE;
 }
 
-static enum mg_anomaly decode_ethertype(struct mg_pkt *p, uint16_t type,
-					const uint8_t *b, uint32_t len)
+enum mg_anomaly mg_decode_ethertype(struct mg_pkt *p, uint16_t type, const uint8_t *b,
+				    uint32_t len)
 {
 	p->ethertype = type;
 	p->l2 = b;
@@ -303,15 +305,16 @@ static enum mg_anomaly decode_ethertype(struct mg_pkt *p, uint16_t type,
 	}
 }
 
-static enum mg_anomaly decode_ethernet(struct mg_pkt *p, const uint8_t *b, uint32_t len)
+enum mg_anomaly mg_decode_ethernet(struct mg_pkt *p, const uint8_t *b, uint32_t len,
+				   uint32_t tag_len)
 {
-	if (len < 14)
-		return SHORT(p, MG_ANOM_LINK_TRUNCATED);
+	if (len < 14 + tag_len)
+		return SHORT(p, tag_len ? MG_ANOM_DSA_TRUNCATED : MG_ANOM_LINK_TRUNCATED);
 	p->has_mac = true;
 	memcpy(p->dst_mac, b, 6);
 	memcpy(p->src_mac, b + 6, 6);
-	uint16_t type = mg_rd16(b + 12);
-	uint32_t off = 14;
+	uint32_t off = 14 + tag_len;
+	uint16_t type = mg_rd16(b + off - 2);
 	while (type == MG_ETH_VLAN || type == MG_ETH_QINQ || type == 0x9100) {
 		if (p->vlan_count == MG_MAX_VLAN)
 			return MG_ANOM_VLAN_TOO_DEEP;
@@ -321,7 +324,7 @@ static enum mg_anomaly decode_ethernet(struct mg_pkt *p, const uint8_t *b, uint3
 		type = mg_rd16(b + off + 2);
 		off += 4;
 	}
-	return decode_ethertype(p, type, b + off, len - off);
+	return mg_decode_ethertype(p, type, b + off, len - off);
 }
 
 /* Linux cooked headers carry the sender's link address when it is Ethernet. */
@@ -337,15 +340,15 @@ static enum mg_anomaly cooked_addr(struct mg_pkt *p, uint16_t hatype, uint32_t a
 	return MG_ANOM_NONE;
 }
 
-static enum mg_anomaly decode_raw(struct mg_pkt *p, const uint8_t *b, uint32_t len)
+enum mg_anomaly mg_decode_raw(struct mg_pkt *p, const uint8_t *b, uint32_t len)
 {
 	if (len < 1)
 		return SHORT(p, MG_ANOM_LINK_TRUNCATED);
 	switch (b[0] >> 4) {
 	case 4:
-		return decode_ethertype(p, MG_ETH_IPV4, b, len);
+		return mg_decode_ethertype(p, MG_ETH_IPV4, b, len);
 	case 6:
-		return decode_ethertype(p, MG_ETH_IPV6, b, len);
+		return mg_decode_ethertype(p, MG_ETH_IPV6, b, len);
 	default:
 		return MG_ANOM_IPV4_BAD_VERSION;
 	}
@@ -361,30 +364,31 @@ enum mg_anomaly mg_decode(struct mg_pkt *p, enum mg_link link, const uint8_t *da
 	p->caplen = caplen;
 	p->wirelen = wirelen;
 	p->snapped = caplen < wirelen;
+	p->switch_port = -1;
 
 	switch (link) {
 	case MG_LINK_ETHERNET:
-		return decode_ethernet(p, data, caplen);
+		return mg_decode_ethernet(p, data, caplen, 0);
 	case MG_LINK_SLL:
 		if (caplen < 16)
 			return SHORT(p, MG_ANOM_LINK_TRUNCATED);
 		a = cooked_addr(p, mg_rd16(data + 2), mg_rd16(data + 4), data + 6);
 		if (a)
 			return a;
-		return decode_ethertype(p, mg_rd16(data + 14), data + 16, caplen - 16);
+		return mg_decode_ethertype(p, mg_rd16(data + 14), data + 16, caplen - 16);
 	case MG_LINK_SLL2:
 		if (caplen < 20)
 			return SHORT(p, MG_ANOM_LINK_TRUNCATED);
 		a = cooked_addr(p, mg_rd16(data + 8), data[11], data + 12);
 		if (a)
 			return a;
-		return decode_ethertype(p, mg_rd16(data), data + 20, caplen - 20);
+		return mg_decode_ethertype(p, mg_rd16(data), data + 20, caplen - 20);
 	case MG_LINK_RAW:
-		return decode_raw(p, data, caplen);
+		return mg_decode_raw(p, data, caplen);
 	case MG_LINK_IPV4:
-		return decode_ethertype(p, MG_ETH_IPV4, data, caplen);
+		return mg_decode_ethertype(p, MG_ETH_IPV4, data, caplen);
 	case MG_LINK_IPV6:
-		return decode_ethertype(p, MG_ETH_IPV6, data, caplen);
+		return mg_decode_ethertype(p, MG_ETH_IPV6, data, caplen);
 	case MG_LINK_NULL: {
 		if (caplen < 4)
 			return SHORT(p, MG_ANOM_LINK_TRUNCATED);
@@ -392,11 +396,15 @@ enum mg_anomaly mg_decode(struct mg_pkt *p, enum mg_link link, const uint8_t *da
 				  (uint32_t)data[2] << 16 | (uint32_t)data[3] << 24;
 		uint32_t fam = fam_le > 0xffff ? mg_rd32(data) : fam_le;
 		if (fam == 2)
-			return decode_ethertype(p, MG_ETH_IPV4, data + 4, caplen - 4);
+			return mg_decode_ethertype(p, MG_ETH_IPV4, data + 4, caplen - 4);
 		if (fam == 10 || fam == 24 || fam == 28 || fam == 30)
-			return decode_ethertype(p, MG_ETH_IPV6, data + 4, caplen - 4);
+			return mg_decode_ethertype(p, MG_ETH_IPV6, data + 4, caplen - 4);
 		return MG_ANOM_NULL_BAD_FAMILY;
 	}
+	case MG_LINK__END:
+		break;
+	default:
+		return mg_decode_link(p, link, data, caplen, wirelen);
 	}
 	return MG_ANOM_LINK_TRUNCATED;
 }

@@ -21,6 +21,18 @@ enum mg_link {
 	MG_LINK_IPV4,
 	MG_LINK_IPV6,
 	MG_LINK_NULL, /* BSD loopback: 4-byte host-order address family */
+	MG_LINK_IEEE80211, /* 802.11 frames, no radio header, no FCS */
+	MG_LINK_RADIOTAP,  /* radiotap header + 802.11 */
+	MG_LINK_PPI,	   /* CACE Per-Packet Information header + (usually) 802.11 */
+	MG_LINK_NFLOG,	   /* Linux nfnetlink_log: header + TLVs, the payload raw IP */
+	MG_LINK_PPP,	   /* PPP, optional FF 03 (also PPP in HDLC framing, Cisco HDLC) */
+	MG_LINK_PPP_PPPD,  /* PPP with a direction byte in place of FF */
+	MG_LINK_PPPOE,	   /* PPPoE session header + PPP */
+	MG_LINK_DSA_BRCM,  /* Ethernet with a Broadcom switch tag after the MACs */
+	MG_LINK_DSA_BRCM_PREPEND, /* ... the Broadcom tag before the MACs */
+	MG_LINK_DSA,		  /* Ethernet with a Marvell DSA tag after the MACs */
+	MG_LINK_EDSA,		  /* ... with an EtherType DSA tag */
+	MG_LINK__END		  /* not a link type: one past the last */
 };
 
 /* Named decode anomalies. Counted per name in `stats`; never on their own a
@@ -51,7 +63,48 @@ enum mg_link {
 	X(ICMP_TRUNCATED, "icmp_truncated")                                    \
 	X(ICMPV6_TRUNCATED, "icmpv6_truncated")                                \
 	X(SLL_BAD_ADDR_LEN, "sll_bad_addr_len")                                \
-	X(NULL_BAD_FAMILY, "null_bad_family")
+	X(NULL_BAD_FAMILY, "null_bad_family")                                  \
+	X(WIFI_TRUNCATED, "wifi_truncated")                                    \
+	X(WIFI_BAD_VERSION, "wifi_bad_version")                                \
+	X(RADIOTAP_TRUNCATED, "radiotap_truncated")                            \
+	X(RADIOTAP_BAD_HEADER, "radiotap_bad_header")                          \
+	X(PPI_TRUNCATED, "ppi_truncated")                                      \
+	X(PPI_BAD_HEADER, "ppi_bad_header")                                    \
+	X(NFLOG_TRUNCATED, "nflog_truncated")                                  \
+	X(NFLOG_BAD_TLV, "nflog_bad_tlv")                                      \
+	X(PPP_TRUNCATED, "ppp_truncated")                                      \
+	X(PPPOE_BAD_HEADER, "pppoe_bad_header")                                \
+	X(DSA_TRUNCATED, "dsa_truncated")
+
+/* Frames that are well formed but carry no IP or ARP for us, by reason: Wi-Fi
+ * management, control, null and encrypted frames, PPP's own control protocols.
+ * Counted per name in `stats` ("link_skipped"), never called malformed. */
+#define MG_SKIP_LIST(X)                                                        \
+	X(NONE, "none")                                                        \
+	X(WIFI_MANAGEMENT, "wifi_management")                                  \
+	X(WIFI_CONTROL, "wifi_control")                                        \
+	X(WIFI_EXTENSION, "wifi_extension")                                    \
+	X(WIFI_NULL_DATA, "wifi_null_data")                                    \
+	X(WIFI_PROTECTED, "wifi_protected")                                    \
+	X(WIFI_FRAGMENT, "wifi_fragment")                                      \
+	X(WIFI_AMSDU, "wifi_amsdu")                                            \
+	X(WIFI_NOT_SNAP, "wifi_not_snap")                                      \
+	X(WIFI_BAD_FCS, "wifi_bad_fcs")                                        \
+	X(PPI_OTHER_DLT, "ppi_other_dlt")                                      \
+	X(NFLOG_NO_PAYLOAD, "nflog_no_payload")                                \
+	X(NFLOG_OTHER_FAMILY, "nflog_other_family")                            \
+	X(PPP_OTHER_PROTOCOL, "ppp_other_protocol")                            \
+	X(PPPOE_DISCOVERY, "pppoe_discovery")
+
+enum mg_skip {
+#define MG_X_ENUM(id, name) MG_SKIP_##id,
+	MG_SKIP_LIST(MG_X_ENUM)
+#undef MG_X_ENUM
+	MG_SKIP__COUNT
+};
+
+/* Name of a skip reason ("wifi_management"); "unknown" for an out-of-range value. */
+const char *mg_skip_name(enum mg_skip r);
 
 enum mg_anomaly {
 #define MG_X_ENUM(id, name) MG_ANOM_##id,
@@ -107,8 +160,12 @@ struct mg_pkt {
 	uint64_t ts_us; /* packet time, microseconds since the epoch */
 	uint32_t caplen, wirelen;
 	bool snapped; /* caplen < wirelen: lengths beyond the capture are trusted */
+	uint8_t skip; /* enum mg_skip: why a well-formed frame was not decoded further */
+	/* a switch tag's port (the port a frame came in on, or for frames from the
+	 * CPU, the port it leaves by); -1 without a tag */
+	int8_t switch_port;
 
-	bool has_mac;
+	bool has_mac; /* src_mac is known; dst_mac too unless all zero (cooked, NFLOG) */
 	uint8_t src_mac[6], dst_mac[6];
 	uint16_t vlan[MG_MAX_VLAN];
 	uint8_t vlan_count;

@@ -42,7 +42,9 @@ int mg_source_open_live(struct mg_source **out, const struct mg_live_opts *o,
 
 /* Opens a pcap or pcapng file ("-" is stdin), with an optional BPF @filter.
  * Returns 0 and sets *@out, or a negative code with a message naming the file
- * in @err. An unsupported link type is an error. */
+ * in @err. An unsupported link type is an error. A pcapng file that libpcap
+ * refuses (interfaces with different link types or snapshot lengths) is read
+ * by our own reader (pcapng.h). */
 int mg_source_open_file(struct mg_source **out, const char *path, const char *filter,
 			char *err, size_t errlen);
 
@@ -51,7 +53,9 @@ int mg_source_open_file(struct mg_source **out, const char *path, const char *fi
 int mg_source_next(struct mg_source *s, const uint8_t **data, uint32_t *caplen,
 		   uint32_t *wirelen, uint64_t *ts_us);
 
-/* The link type of the source, as the decoder knows it. */
+/* The link type of the source, as the decoder knows it: of the last packet
+ * returned, for a pcapng file whose interfaces differ (read by pcapng.c);
+ * before the first packet, that of the first. */
 enum mg_link mg_source_link(const struct mg_source *s);
 
 /* True if EOF came from a truncated last record (a warning, not a failure). */
@@ -72,9 +76,10 @@ const char *mg_source_lib_version(void);
 
 struct mg_dumper;
 
-/* Creates an Ethernet pcap file at @path (microsecond timestamps). Returns 0 or
- * a negative code with a message in @err. */
-int mg_dumper_open(struct mg_dumper **out, const char *path, char *err, size_t errlen);
+/* Creates a pcap file of link type @dlt (DLT_*, 1 = Ethernet) at @path
+ * (microsecond timestamps). Returns 0 or a negative code with a message in @err. */
+int mg_dumper_open(struct mg_dumper **out, const char *path, int dlt, char *err,
+		   size_t errlen);
 /* Appends one frame. */
 void mg_dumper_write(struct mg_dumper *d, uint64_t ts_us, const uint8_t *frame,
 		     uint32_t len);

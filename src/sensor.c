@@ -89,6 +89,7 @@ struct mg_sensor {
 
 	uint64_t packets, bytes, non_ip;
 	uint64_t anomalies[MG_ANOM__COUNT];
+	uint64_t skipped[MG_SKIP__COUNT]; /* well-formed frames with no IP for us, why */
 	uint64_t notes[MG_NOTE__COUNT];
 	uint64_t dpi_detected, dpi_gave_up, dpi_active;
 	struct mg_capture_stats cap;
@@ -1902,6 +1903,11 @@ static void emit_stats(struct mg_sensor *s, bool final)
 		if (s->anomalies[i])
 			mg_ev_u64(e, mg_anomaly_name((enum mg_anomaly)i), s->anomalies[i]);
 	mg_ev_close(e);
+	mg_ev_obj(e, "link_skipped");
+	for (int i = 1; i < MG_SKIP__COUNT; i++)
+		if (s->skipped[i])
+			mg_ev_u64(e, mg_skip_name((enum mg_skip)i), s->skipped[i]);
+	mg_ev_close(e);
 	mg_ev_obj(e, "capture");
 	mg_ev_u64(e, "kernel_received", s->cap.received);
 	mg_ev_u64(e, "kernel_dropped", s->cap.dropped);
@@ -2228,6 +2234,7 @@ void mg_sensor_packet(struct mg_sensor *s, enum mg_link link, const uint8_t *dat
 	s->packets++;
 	s->bytes += wirelen;
 	s->anomalies[anom]++;
+	s->skipped[p.skip < MG_SKIP__COUNT ? p.skip : 0]++;
 
 	if (p.has_mac) {
 		src = mg_devtab_touch(s->devs, p.src_mac, s->now_us);
@@ -2327,9 +2334,8 @@ int mg_sensor_replay_file(struct mg_sensor *s, const char *path, char *err, size
 	mg_sensor_new_capture(s);
 	if (mg_source_open_file(&src, path, "", err, errlen) < 0)
 		return -1;
-	enum mg_link link = mg_source_link(src);
 	while ((rc = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET)
-		mg_sensor_packet(s, link, data, caplen, wirelen, ts);
+		mg_sensor_packet(s, mg_source_link(src), data, caplen, wirelen, ts);
 	if (rc == MG_SRC_ERROR)
 		snprintf(err, errlen, "%s", mg_source_errstr(src));
 	mg_source_free(src);

@@ -2,7 +2,7 @@
 /*
  * mudguard-gen: a deterministic, seeded generator of realistic IoT captures.
  *
- *   mudguard-gen [-s SEED] SCENARIO OUT.pcap
+ *   mudguard-gen [-s SEED] [-l LINK] SCENARIO OUT.pcap
  *   mudguard-gen [-s SEED] --all DIR            writes the tests/pcaps set
  *   mudguard-gen [-s SEED] bench OUT.pcap [DEVICES [FLOWS]]
  *   mudguard-gen [-s SEED] bench-mud OUT.pcap [DEVICES [FLOWS]]
@@ -15,6 +15,8 @@
  * ARP, mDNS and SSDP, then talk to their clouds: DNS, TLS with SNI, HTTP with a
  * User-Agent, MQTT and NTP. Attack scenarios add a Mirai-like telnet scan, a SYN
  * flood, a UDP flood, a lateral port scan and a new command-and-control domain.
+ * -l writes the scenario as another link type would have captured it (802.11
+ * under radiotap or PPI, nflog, PPP, switch tags: see genlink.c).
  * Same seed, same bytes.
  */
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include <time.h>
 
 #include "../capture/source.h"
+#include "genlink.h"
 #include "splitmix.h"
 
 /* ---- deterministic randomness (splitmix64) ---- */
@@ -92,20 +95,33 @@ static int cmp_frame(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static const struct gen_link *out_link = gen_links; /* -l; Ethernet */
+static const uint8_t gw_mac[6] = {0x50, 0xc7, 0xbf, 0x00, 0x00, 0x01};
+
+static size_t dumped;
+
+static void dump_frame(uint64_t ts, const uint8_t *frame, size_t len, void *user)
+{
+	mg_dumper_write(user, ts, frame, (uint32_t)len);
+	dumped++;
+}
+
 static int write_store(const char *path)
 {
 	struct mg_dumper *d;
 	char err[512];
 
 	qsort(store.f, store.n, sizeof(*store.f), cmp_frame);
-	if (mg_dumper_open(&d, path, err, sizeof(err)) < 0) {
+	if (mg_dumper_open(&d, path, out_link->dlt, err, sizeof(err)) < 0) {
 		fprintf(stderr, "mudguard-gen: %s\n", err);
 		return -1;
 	}
+	dumped = 0;
 	for (size_t i = 0; i < store.n; i++)
-		mg_dumper_write(d, store.f[i].ts, store.data + store.f[i].off, store.f[i].len);
+		gen_link_write(out_link, i, store.f[i].ts, store.data + store.f[i].off,
+			       store.f[i].len, gw_mac, dump_frame, d);
 	int rc = mg_dumper_close(d);
-	fprintf(stderr, "mudguard-gen: %s: %zu packets\n", path, store.n);
+	fprintf(stderr, "mudguard-gen: %s: %zu packets\n", path, dumped);
 	store.n = store.used = 0;
 	store.seq = 0;
 	return rc;
@@ -256,7 +272,7 @@ static void tcp(uint64_t ts, const uint8_t *smac, const uint8_t *dmac, uint32_t 
 
 static bool every_kind_mud; /* bench-mud: every device announces a MUD URL */
 
-static struct host gw = {{0x50, 0xc7, 0xbf, 0x00, 0x00, 0x01}, LAN(1)};
+static struct host gw = {{0x50, 0xc7, 0xbf, 0x00, 0x00, 0x01}, LAN(1)}; /* gw_mac */
 
 enum kind { CAMERA, PLUG, BULB, SPEAKER, HUB, THERMOSTAT, TV, PRINTER, PHONE, LAPTOP, KIND__N };
 
@@ -1131,6 +1147,9 @@ static const struct scenario scenarios[] = {
 		     "module's OUI, a module's default name, a sleeping battery sensor, a camera "
 		     "streaming up; the hub lists known answers and announces a Thread prefix",
 	 9, 300 * SEC, 90 * SEC, 11},
+	{"links", "nine devices, two minutes of normal activity; --all also writes it as every "
+		  "other link type (links-LINK.pcap)",
+	 9, 120 * SEC, 60 * SEC, 0},
 };
 
 static int run_scenario(const struct scenario *s, const char *out, uint64_t seed)
@@ -1511,10 +1530,13 @@ static int run_soak(const char *dir, uint64_t seed, int days)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mudguard-gen [-s SEED] SCENARIO OUT.pcap\n"
+	fprintf(f, "usage: mudguard-gen [-s SEED] [-l LINK] SCENARIO OUT.pcap\n"
 		   "       mudguard-gen [-s SEED] --all DIR\n"
 		   "       mudguard-gen [-s SEED] bench OUT.pcap [DEVICES [FLOWS]]\n"
-		   "scenarios:\n");
+		   "links (-l):");
+	for (const struct gen_link *l = gen_links; l->name; l++)
+		fprintf(f, " %s", l->name);
+	fprintf(f, "\nscenarios:\n");
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		fprintf(f, "  %-9s %s\n", scenarios[i].name, scenarios[i].desc);
 	fprintf(f, "  %-9s 100 devices, >= 1M packets, >= 100k flows (not committed)\n", "bench");
@@ -1533,6 +1555,15 @@ int main(int argc, char **argv)
 		seed = strtoull(argv[i + 1], NULL, 0);
 		i += 2;
 	}
+	if (i + 1 < argc && !strcmp(argv[i], "-l")) {
+		out_link = gen_link_find(argv[i + 1]);
+		if (!out_link) {
+			fprintf(stderr, "mudguard-gen: unknown link type \"%s\"\n", argv[i + 1]);
+			usage(stderr);
+			return 2;
+		}
+		i += 2;
+	}
 	if (i >= argc || !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 		usage(i >= argc ? stderr : stdout);
 		return i >= argc ? 2 : 0;
@@ -1542,6 +1573,13 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < sizeof(scenarios) / sizeof(scenarios[0]); k++) {
 			snprintf(path, sizeof(path), "%s/%s.pcap", argv[i + 1], scenarios[k].name);
 			if (run_scenario(&scenarios[k], path, seed) < 0)
+				return 1;
+		}
+		const struct scenario *base = &scenarios[sizeof(scenarios) / sizeof(scenarios[0]) - 1];
+		for (out_link = gen_links + 1; out_link->name; out_link++) {
+			snprintf(path, sizeof(path), "%s/%s-%s.pcap", argv[i + 1], base->name,
+				 out_link->name);
+			if (run_scenario(base, path, seed) < 0)
 				return 1;
 		}
 		return 0;

@@ -86,3 +86,29 @@ def to_sll2(frames):
 def to_raw(frames):
     """Ethernet -> raw IP (non-IP frames dropped)."""
     return [(s, u, b[14:]) for s, u, b in frames if b[12:14] in (b'\x08\x00', b'\x86\xdd')]
+
+
+def write_pcapng_ifaces(path, ifaces, frames, big=False):
+    """A pcapng file of several interfaces, each (linktype, snaplen, tsresol
+    exponent of 10 or None), and frames (iface, ts_sec, ts_usec, bytes) as
+    Enhanced Packet Blocks, in one section of either byte order, with a name
+    resolution block libpcap and we skip."""
+    e = '>' if big else '<'
+
+    def block(btype, body):
+        body += b'\0' * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack(e + 'II', btype, n) + body + struct.pack(e + 'I', n)
+    with open(path, 'wb') as f:
+        f.write(block(0x0a0d0d0a, struct.pack(e + 'IHHq', 0x1a2b3c4d, 1, 0, -1)))
+        for lt, snap, res in ifaces:
+            opts = b''
+            if res is not None:
+                opts = struct.pack(e + 'HHB3x', 9, 1, res) + struct.pack(e + 'HH', 0, 0)
+            f.write(block(1, struct.pack(e + 'HHI', lt, 0, snap) + opts))
+        f.write(block(4, struct.pack(e + 'HH', 0, 0)))
+        for i, sec, usec, b in frames:
+            res = ifaces[i][2]
+            ts = (sec * 1000000 + usec) * 10 ** ((6 if res is None else res) - 6)
+            f.write(block(6, struct.pack(e + 'IIIII', i, ts >> 32, ts & 0xffffffff,
+                                         len(b), len(b)) + b))

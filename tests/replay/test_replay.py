@@ -314,10 +314,10 @@ class Inputs(unittest.TestCase):
         self.assertGreater(final_stats(evs)['packets'], 1000)
 
     def test_unsupported_link_type(self):
-        pcaputil.write_pcap(self.path('wifi.pcap'), 105, self.frames[:3])
-        p = run('-r', self.path('wifi.pcap'), check=False)
+        pcaputil.write_pcap(self.path('usb.pcap'), 189, self.frames[:3])  # USB_LINUX
+        p = run('-r', self.path('usb.pcap'), check=False)
         self.assertNotEqual(p.returncode, 0)
-        self.assertIn('link type 105', p.stderr.decode())
+        self.assertIn('link type 189 (USB_LINUX) is not supported', p.stderr.decode())
 
     def test_malformed_frames_are_counted(self):
         good = self.frames[:50]

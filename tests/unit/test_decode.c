@@ -245,9 +245,489 @@ static void test_every_truncation(void **state)
 	for (size_t n = 0; n <= sizeof(eth_tcp); n++) {
 		uint8_t *copy = test_malloc(n ? n : 1);
 		memcpy(copy, eth_tcp, n);
-		for (int l = MG_LINK_ETHERNET; l <= MG_LINK_NULL; l++)
+		for (int l = MG_LINK_ETHERNET; l < MG_LINK__END; l++)
 			mg_decode(&p, (enum mg_link)l, copy, (uint32_t)n, (uint32_t)n, 0);
 		test_free(copy);
+	}
+}
+
+/* ---- 802.11, radiotap, PPI, NFLOG, PPP, switch tags ---- */
+
+static const uint8_t STA[6] = {0x44, 0x19, 0xb6, 0x10, 0x00, 0x95}; /* eth_tcp's source */
+static const uint8_t RTR[6] = {0x50, 0xc7, 0xbf, 0x00, 0x00, 0x01}; /* eth_tcp's destination */
+static const uint8_t BSS[6] = {0x02, 0xa0, 0x00, 0x00, 0x00, 0x0a};
+static const uint8_t BSS2[6] = {0x02, 0xa0, 0x00, 0x00, 0x00, 0x0b};
+static const uint8_t ZERO6[6] = {0};
+#define IPLEN (sizeof(eth_tcp) - 14)
+
+/* An 802.11 data frame with frame control @fc0 @fc1 carrying eth_tcp's IP
+ * packet after LLC/SNAP; QoS (and HT Control) when the subtype and Order say. */
+static size_t wifi(uint8_t *f, uint8_t fc0, uint8_t fc1, const uint8_t *a1, const uint8_t *a2,
+		   const uint8_t *a3, const uint8_t *a4)
+{
+	static const uint8_t snap[] = {0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00};
+	size_t n = 0;
+	f[n++] = fc0;
+	f[n++] = fc1;
+	f[n++] = 0x2c; /* duration */
+	f[n++] = 0;
+	memcpy(f + n, a1, 6);
+	memcpy(f + n + 6, a2, 6);
+	memcpy(f + n + 12, a3, 6);
+	n += 18;
+	f[n++] = 0x10; /* sequence 1, fragment 0 */
+	f[n++] = 0;
+	if ((fc1 & 3) == 3) {
+		memcpy(f + n, a4, 6);
+		n += 6;
+	}
+	if (fc0 & 0x80) {
+		f[n++] = 0;
+		f[n++] = 0;
+		if (fc1 & 0x80) {
+			memset(f + n, 0, 4);
+			n += 4;
+		}
+	}
+	memcpy(f + n, snap, 8);
+	memcpy(f + n + 8, eth_tcp + 14, IPLEN);
+	return n + 8 + IPLEN;
+}
+
+static void expect_tcp(const struct mg_pkt *p, const uint8_t *src, const uint8_t *dst)
+{
+	assert_true(p->has_mac);
+	assert_memory_equal(p->src_mac, src, 6);
+	if (dst)
+		assert_memory_equal(p->dst_mac, dst, 6);
+	assert_int_equal(p->skip, MG_SKIP_NONE);
+	assert_int_equal(p->ip_version, 4);
+	assert_int_equal(p->dport, 23);
+	assert_int_equal(p->l2_len, IPLEN); /* no FCS or padding left at the end */
+}
+
+static void test_wifi_addresses(void **state)
+{
+	uint8_t f[128];
+	struct mg_pkt p;
+	size_t n;
+	(void)state;
+
+	/* a station to its access point, QoS data: the station is the source */
+	n = wifi(f, 0x88, 0x01, BSS, STA, RTR, NULL);
+	assert_int_equal(mg_decode(&p, MG_LINK_IEEE80211, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, RTR);
+	/* the access point relays the router's frame: SA is addr3, not the BSSID */
+	n = wifi(f, 0x08, 0x02, STA, BSS, RTR, NULL);
+	assert_int_equal(mg_decode(&p, MG_LINK_IEEE80211, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, RTR, STA);
+	/* four addresses (WDS, mesh): DA addr3, SA addr4 */
+	n = wifi(f, 0x88, 0x03, BSS, BSS2, RTR, STA);
+	assert_int_equal(mg_decode(&p, MG_LINK_IEEE80211, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, RTR);
+	/* QoS data with HT Control (Order bit): 4 more header bytes */
+	n = wifi(f, 0x88, 0x81, BSS, STA, RTR, NULL);
+	assert_int_equal(mg_decode(&p, MG_LINK_IEEE80211, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, RTR);
+	/* ad hoc: DA addr1, SA addr2 */
+	n = wifi(f, 0x08, 0x00, RTR, STA, BSS, NULL);
+	assert_int_equal(mg_decode(&p, MG_LINK_IEEE80211, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, RTR);
+	/* cut by the snaplen inside the IP header: not malformed */
+	assert_int_equal(mg_decode(&p, MG_LINK_IEEE80211, f, 40, (uint32_t)n, 0), MG_ANOM_NONE);
+}
+
+struct wpatch {
+	const char *what;
+	int off;
+	uint8_t val;
+	uint32_t len; /* 0 = all */
+	enum mg_skip skip;
+	enum mg_anomaly anom;
+};
+
+/* Each a ToDS QoS data frame, patched: not IP for a reason (counted, not
+ * malformed), or malformed. */
+static const struct wpatch wpatches[] = {
+	{"beacon", 0, 0x80, 0, MG_SKIP_WIFI_MANAGEMENT, MG_ANOM_NONE},
+	{"ack", 0, 0xd4, 0, MG_SKIP_WIFI_CONTROL, MG_ANOM_NONE},
+	{"extension", 0, 0x0c, 0, MG_SKIP_WIFI_EXTENSION, MG_ANOM_NONE},
+	{"qos null", 0, 0xc8, 0, MG_SKIP_WIFI_NULL_DATA, MG_ANOM_NONE},
+	{"null", 0, 0x48, 0, MG_SKIP_WIFI_NULL_DATA, MG_ANOM_NONE},
+	{"protected", 1, 0x41, 0, MG_SKIP_WIFI_PROTECTED, MG_ANOM_NONE},
+	{"more fragments", 1, 0x05, 0, MG_SKIP_WIFI_FRAGMENT, MG_ANOM_NONE},
+	{"fragment 1", 22, 0x11, 0, MG_SKIP_WIFI_FRAGMENT, MG_ANOM_NONE},
+	{"a-msdu", 24, 0x80, 0, MG_SKIP_WIFI_AMSDU, MG_ANOM_NONE},
+	{"llc, not snap", 26, 0x42, 0, MG_SKIP_WIFI_NOT_SNAP, MG_ANOM_NONE},
+	{"version 1", 0, 0x89, 0, MG_SKIP_NONE, MG_ANOM_WIFI_BAD_VERSION},
+	{"header cut", -1, 0, 20, MG_SKIP_NONE, MG_ANOM_WIFI_TRUNCATED},
+	{"snap cut", -1, 0, 30, MG_SKIP_NONE, MG_ANOM_WIFI_TRUNCATED},
+	{"one byte", -1, 0, 1, MG_SKIP_NONE, MG_ANOM_WIFI_TRUNCATED},
+};
+
+static void test_wifi_not_ip(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(wpatches) / sizeof(wpatches[0]); i++) {
+		const struct wpatch *w = &wpatches[i];
+		uint8_t f[128];
+		struct mg_pkt p;
+		uint32_t n = (uint32_t)wifi(f, 0x88, 0x01, BSS, STA, RTR, NULL);
+		if (w->off >= 0)
+			f[w->off] = w->val;
+		if (w->len)
+			n = w->len;
+		enum mg_anomaly a = mg_decode(&p, MG_LINK_IEEE80211, f, n, n, 0);
+		if (a != w->anom || p.skip != w->skip)
+			fail_msg("%s: got %s/%s", w->what, mg_anomaly_name(a), mg_skip_name(p.skip));
+		if (w->skip && (p.has_mac || p.ip_version))
+			fail_msg("%s: a skipped frame has a MAC or IP", w->what);
+	}
+	assert_string_equal(mg_skip_name(MG_SKIP_WIFI_PROTECTED), "wifi_protected");
+	assert_string_equal(mg_skip_name(MG_SKIP__COUNT), "unknown");
+}
+
+/* radiotap: TSFT, Flags, Rate, Channel, antenna signal (24 bytes) */
+static size_t radiotap(uint8_t *f, uint8_t flags, bool two_words)
+{
+	size_t n = 0, hl = two_words ? 32 : 24;
+	memset(f, 0, hl);
+	f[2] = (uint8_t)hl;
+	f[4] = 0x2f;
+	if (two_words) {
+		f[7] = 0x80; /* another presence word (empty) follows */
+		n = 16;	     /* TSFT aligned to 8 after 12 bytes */
+	} else {
+		n = 8;
+	}
+	f[n] = 0x11; /* TSFT */
+	f[n + 8] = flags;
+	f[n + 9] = 2; /* 1 Mb/s */
+	f[n + 10] = 0x6c; /* 2412 MHz */
+	f[n + 11] = 0x09;
+	f[n + 14] = 0xc4; /* -60 dBm */
+	return hl;
+}
+
+static void test_radiotap(void **state)
+{
+	uint8_t f[192];
+	struct mg_pkt p;
+	size_t hl, n;
+	(void)state;
+
+	/* Flags says the FCS is at the end: it is stripped */
+	for (int two = 0; two < 2; two++) {
+		hl = radiotap(f, 0x10, two);
+		n = hl + wifi(f + hl, 0x88, 0x01, BSS, STA, RTR, NULL);
+		memcpy(f + n, "\x01\x02\x03\x04", 4);
+		n += 4;
+		assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, n, n, 0), MG_ANOM_NONE);
+		expect_tcp(&p, STA, RTR);
+		/* without the flag the 4 bytes stay as trailing bytes */
+		f[two ? 24 : 16] = 0;
+		assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, n, n, 0), MG_ANOM_NONE);
+		assert_int_equal(p.l2_len, IPLEN + 4);
+	}
+	/* the FCS partly beyond a snapped capture */
+	hl = radiotap(f, 0x10, false);
+	n = hl + wifi(f + hl, 0x88, 0x01, BSS, STA, RTR, NULL);
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, n + 2, n + 4, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, RTR);
+	/* bad FCS: counted, not decoded */
+	radiotap(f, 0x50, false);
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, n + 4, n + 4, 0), MG_ANOM_NONE);
+	assert_int_equal(p.skip, MG_SKIP_WIFI_BAD_FCS);
+	assert_false(p.has_mac);
+	/* data pad: the 26-byte QoS header padded to 28 */
+	hl = radiotap(f, 0x20, false);
+	n = wifi(f + hl, 0x88, 0x01, BSS, STA, RTR, NULL);
+	memmove(f + hl + 28, f + hl + 26, n - 26);
+	f[hl + 26] = f[hl + 27] = 0xee;
+	n += hl + 2;
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, RTR);
+
+	/* malformed and truncated headers */
+	radiotap(f, 0, false);
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, 5, 5, 0), MG_ANOM_RADIOTAP_TRUNCATED);
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, 20, 20, 0), MG_ANOM_RADIOTAP_TRUNCATED);
+	f[0] = 1;
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, n, n, 0), MG_ANOM_RADIOTAP_BAD_HEADER);
+	f[0] = 0;
+	f[2] = 6;
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, n, n, 0), MG_ANOM_RADIOTAP_BAD_HEADER);
+	f[2] = 8; /* presence words run past the header */
+	f[7] = 0x80;
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, n, n, 0), MG_ANOM_RADIOTAP_BAD_HEADER);
+	f[7] = 0;
+	f[2] = 16; /* Flags past the header */
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, n, n, 0), MG_ANOM_RADIOTAP_BAD_HEADER);
+	/* radiotap over a frame with only an FCS's worth of bytes */
+	radiotap(f, 0x10, false);
+	assert_int_equal(mg_decode(&p, MG_LINK_RADIOTAP, f, 26, 26, 0), MG_ANOM_WIFI_TRUNCATED);
+}
+
+/* PPI with an 802.11-Common field (FCS present) */
+static size_t ppi(uint8_t *f, uint32_t dlt, uint16_t common_flags)
+{
+	memset(f, 0, 32);
+	f[2] = 32;
+	f[4] = (uint8_t)dlt;
+	f[8] = 2;  /* 802.11-Common */
+	f[10] = 20;
+	f[12 + 8] = (uint8_t)common_flags;
+	return 32;
+}
+
+static void test_ppi(void **state)
+{
+	uint8_t f[192];
+	struct mg_pkt p;
+	size_t n;
+	(void)state;
+
+	n = ppi(f, 105, 1);
+	n += wifi(f + n, 0x88, 0x01, BSS, STA, RTR, NULL);
+	memcpy(f + n, "\x01\x02\x03\x04", 4);
+	n += 4;
+	assert_int_equal(mg_decode(&p, MG_LINK_PPI, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, RTR);
+	ppi(f, 105, 4); /* FCS error */
+	assert_int_equal(mg_decode(&p, MG_LINK_PPI, f, n, n, 0), MG_ANOM_NONE);
+	assert_int_equal(p.skip, MG_SKIP_WIFI_BAD_FCS);
+	/* Ethernet inside */
+	n = ppi(f, 1, 0);
+	memcpy(f + n, eth_tcp, sizeof(eth_tcp));
+	n += sizeof(eth_tcp);
+	assert_int_equal(mg_decode(&p, MG_LINK_PPI, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, RTR);
+	ppi(f, 147, 0);
+	assert_int_equal(mg_decode(&p, MG_LINK_PPI, f, n, n, 0), MG_ANOM_NONE);
+	assert_int_equal(p.skip, MG_SKIP_PPI_OTHER_DLT);
+	/* malformed */
+	assert_int_equal(mg_decode(&p, MG_LINK_PPI, f, 7, 7, 0), MG_ANOM_PPI_TRUNCATED);
+	assert_int_equal(mg_decode(&p, MG_LINK_PPI, f, 30, 30, 0), MG_ANOM_PPI_TRUNCATED);
+	f[10] = 40; /* field longer than the header */
+	assert_int_equal(mg_decode(&p, MG_LINK_PPI, f, n, n, 0), MG_ANOM_PPI_BAD_HEADER);
+	f[10] = 20;
+	f[2] = 4;
+	assert_int_equal(mg_decode(&p, MG_LINK_PPI, f, n, n, 0), MG_ANOM_PPI_BAD_HEADER);
+}
+
+/* One NFLOG TLV: length and type in host byte order, padded to 4. */
+static size_t tlv(uint8_t *f, uint16_t type, const void *v, uint16_t len)
+{
+	uint16_t tl = (uint16_t)(4 + len);
+	memcpy(f, &tl, 2);
+	memcpy(f + 2, &type, 2);
+	memcpy(f + 4, v, len);
+	size_t n = 4 + len;
+	while (n & 3)
+		f[n++] = 0;
+	return n;
+}
+
+static size_t nflog(uint8_t *f, uint8_t family, bool hwaddr, bool hwheader, bool payload)
+{
+	size_t n = 4;
+	f[0] = family;
+	f[1] = 0;
+	f[2] = 0;
+	f[3] = 5; /* group 5 */
+	n += tlv(f + n, 1, "\x08\x00\x01\x00", 4); /* packet header: IPv4, hook 1 */
+	if (hwaddr) {
+		uint8_t hw[12] = {0, 6, 0, 0};
+		memcpy(hw + 4, STA, 6);
+		n += tlv(f + n, 8, hw, sizeof(hw));
+	}
+	if (hwheader) {
+		n += tlv(f + n, 15, "\x00\x01", 2);
+		n += tlv(f + n, 16, eth_tcp, 14);
+	}
+	n += tlv(f + n, 10, "lan-in", 7); /* a prefix: 11 bytes, padded */
+	if (payload)
+		n += tlv(f + n, 9, eth_tcp + 14, IPLEN);
+	return n;
+}
+
+static void test_nflog(void **state)
+{
+	uint8_t f[256];
+	struct mg_pkt p;
+	size_t n;
+	(void)state;
+
+	n = nflog(f, 2, true, false, true); /* the sender's MAC from NFULA_HWADDR */
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, ZERO6);
+	n = nflog(f, 2, false, true, true); /* both from NFULA_HWHEADER */
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n, n, 0), MG_ANOM_NONE);
+	expect_tcp(&p, STA, RTR);
+	n = nflog(f, 2, false, false, true); /* no MAC: raw IP */
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n, n, 0), MG_ANOM_NONE);
+	assert_false(p.has_mac);
+	assert_int_equal(p.dport, 23);
+	n = nflog(f, 7, false, false, true); /* bridge family: the version says */
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n, n, 0), MG_ANOM_NONE);
+	assert_int_equal(p.dport, 23);
+	n = nflog(f, 10, false, false, true); /* the family is honoured */
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n, n, 0), MG_ANOM_IPV6_BAD_VERSION);
+	n = nflog(f, 12, false, false, true);
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n, n, 0), MG_ANOM_NONE);
+	assert_int_equal(p.skip, MG_SKIP_NFLOG_OTHER_FAMILY);
+	n = nflog(f, 2, true, false, false);
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n, n, 0), MG_ANOM_NONE);
+	assert_int_equal(p.skip, MG_SKIP_NFLOG_NO_PAYLOAD);
+	/* the payload cut by the snaplen, or by a broken file */
+	n = nflog(f, 2, true, false, true);
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n - 10, n, 0), MG_ANOM_NONE);
+	assert_int_equal(p.ip_version, 4);
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n - 10, n - 10, 0),
+			 MG_ANOM_NFLOG_TRUNCATED);
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, 6, 6, 0), MG_ANOM_NFLOG_TRUNCATED);
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, 3, 3, 0), MG_ANOM_NFLOG_TRUNCATED);
+	uint16_t two = 2;
+	memcpy(f + 4, &two, 2);
+	assert_int_equal(mg_decode(&p, MG_LINK_NFLOG, f, n, n, 0), MG_ANOM_NFLOG_BAD_TLV);
+}
+
+static void test_ppp(void **state)
+{
+	uint8_t f[128];
+	struct mg_pkt p;
+	const uint8_t *ip = eth_tcp + 14;
+	(void)state;
+
+	static const struct {
+		enum mg_link link;
+		uint8_t hdr[8];
+		size_t hl;
+		enum mg_anomaly want;
+		enum mg_skip skip;
+	} cases[] = {
+		{MG_LINK_PPP, {0xff, 0x03, 0x00, 0x21}, 4, MG_ANOM_NONE, 0},
+		{MG_LINK_PPP, {0x00, 0x21}, 2, MG_ANOM_NONE, 0},
+		{MG_LINK_PPP, {0x21}, 1, MG_ANOM_NONE, 0},		    /* compressed */
+		{MG_LINK_PPP, {0x0f, 0x00, 0x08, 0x00}, 4, MG_ANOM_NONE, 0}, /* Cisco HDLC */
+		{MG_LINK_PPP, {0xff, 0x03, 0x00, 0x57}, 4, MG_ANOM_IPV6_BAD_VERSION, 0},
+		{MG_LINK_PPP, {0xff, 0x03, 0xc0, 0x21}, 4, MG_ANOM_NONE, MG_SKIP_PPP_OTHER_PROTOCOL},
+		{MG_LINK_PPP_PPPD, {0x01, 0x03, 0x00, 0x21}, 4, MG_ANOM_NONE, 0},
+		{MG_LINK_PPPOE, {0x11, 0x00, 0x12, 0x34, 0x00, 42, 0x00, 0x21}, 8, MG_ANOM_NONE, 0},
+		{MG_LINK_PPPOE, {0x11, 0x09, 0x00, 0x00, 0x00, 0}, 6, MG_ANOM_NONE,
+		 MG_SKIP_PPPOE_DISCOVERY},
+		{MG_LINK_PPPOE, {0x12, 0x00, 0x12, 0x34, 0x00, 42, 0x00, 0x21}, 8,
+		 MG_ANOM_PPPOE_BAD_HEADER, 0},
+		{MG_LINK_PPPOE, {0x11, 0x00, 0x12, 0x34, 0x01, 42, 0x00, 0x21}, 8,
+		 MG_ANOM_PPPOE_BAD_HEADER, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(f, cases[i].hdr, cases[i].hl);
+		memcpy(f + cases[i].hl, ip, IPLEN);
+		uint32_t n = (uint32_t)(cases[i].hl + IPLEN);
+		enum mg_anomaly a = mg_decode(&p, cases[i].link, f, n, n, 0);
+		if (a != cases[i].want || p.skip != cases[i].skip)
+			fail_msg("case %zu: got %s/%s", i, mg_anomaly_name(a), mg_skip_name(p.skip));
+		if (!a && !cases[i].skip && (p.dport != 23 || p.has_mac))
+			fail_msg("case %zu: not decoded", i);
+	}
+	assert_int_equal(mg_decode(&p, MG_LINK_PPP, f, 0, 0, 0), MG_ANOM_PPP_TRUNCATED);
+	f[0] = 0x00;
+	assert_int_equal(mg_decode(&p, MG_LINK_PPP, f, 1, 1, 0), MG_ANOM_PPP_TRUNCATED);
+	assert_int_equal(mg_decode(&p, MG_LINK_PPP_PPPD, f, 1, 1, 0), MG_ANOM_PPP_TRUNCATED);
+	assert_int_equal(mg_decode(&p, MG_LINK_PPPOE, f, 5, 5, 0), MG_ANOM_PPP_TRUNCATED);
+	f[0] = 0x0f;
+	assert_int_equal(mg_decode(&p, MG_LINK_PPP, f, 3, 3, 0), MG_ANOM_PPP_TRUNCATED);
+}
+
+static void test_switch_tags(void **state)
+{
+	uint8_t f[128];
+	struct mg_pkt p;
+	size_t n = sizeof(eth_tcp);
+	(void)state;
+
+	static const struct {
+		enum mg_link link;
+		uint8_t tag[8];
+		size_t tl;
+		int port;
+	} cases[] = {
+		{MG_LINK_DSA_BRCM, {0x00, 0x00, 0x00, 0x03}, 4, 3},	    /* to the CPU, port 3 */
+		{MG_LINK_DSA_BRCM, {0x20, 0x00, 0x00, 0x10}, 4, 4},	    /* from the CPU, to 4 */
+		{MG_LINK_DSA_BRCM_PREPEND, {0x00, 0x00, 0x00, 0x01}, 4, 1}, /* before the MACs */
+		{MG_LINK_DSA, {0xc0, 5 << 3, 0x00, 0x01}, 4, 5},	    /* forward, port 5 */
+		{MG_LINK_EDSA, {0xda, 0xda, 0, 0, 0x00, 2 << 3, 0, 0}, 8, 2},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t tl = cases[i].tl;
+		if (cases[i].link == MG_LINK_DSA_BRCM_PREPEND) {
+			memcpy(f, cases[i].tag, tl);
+			memcpy(f + tl, eth_tcp, n);
+		} else {
+			memcpy(f, eth_tcp, 12);
+			memcpy(f + 12, cases[i].tag, tl);
+			memcpy(f + 12 + tl, eth_tcp + 12, n - 12);
+		}
+		uint32_t len = (uint32_t)(n + tl);
+		assert_int_equal(mg_decode(&p, cases[i].link, f, len, len, 0), MG_ANOM_NONE);
+		expect_tcp(&p, STA, RTR);
+		assert_int_equal(p.switch_port, cases[i].port);
+		/* the tag cut short */
+		uint32_t cut = (uint32_t)(cases[i].link == MG_LINK_DSA_BRCM_PREPEND ? 3 : 12 + tl);
+		assert_int_equal(mg_decode(&p, cases[i].link, f, cut, cut, 0),
+				 MG_ANOM_DSA_TRUNCATED);
+	}
+	assert_int_equal(mg_decode(&p, MG_LINK_ETHERNET, eth_tcp, n, n, 0), MG_ANOM_NONE);
+	assert_int_equal(p.switch_port, -1);
+}
+
+/* Every prefix of every new link type's sample decodes within its bounds. */
+static void test_link_truncations(void **state)
+{
+	uint8_t f[256];
+	struct mg_pkt p;
+	(void)state;
+	struct {
+		enum mg_link link;
+		size_t n;
+		uint8_t b[256];
+	} s[6];
+	size_t k = 0, hl;
+	s[k].link = MG_LINK_IEEE80211;
+	s[k++].n = wifi(s[0].b, 0x88, 0x83, BSS, BSS2, RTR, STA);
+	hl = radiotap(f, 0x10, true);
+	s[k].link = MG_LINK_RADIOTAP;
+	s[k].n = hl + wifi(f + hl, 0x88, 0x01, BSS, STA, RTR, NULL) + 4;
+	memcpy(s[k++].b, f, sizeof(f));
+	hl = ppi(f, 105, 1);
+	s[k].link = MG_LINK_PPI;
+	s[k].n = hl + wifi(f + hl, 0x08, 0x02, STA, BSS, RTR, NULL) + 4;
+	memcpy(s[k++].b, f, sizeof(f));
+	s[k].link = MG_LINK_NFLOG;
+	s[k].n = nflog(s[k].b, 2, true, true, true);
+	k++;
+	s[k].link = MG_LINK_PPPOE;
+	memcpy(s[k].b, "\x11\x00\x12\x34\x00\x2a\x00\x21", 8);
+	memcpy(s[k].b + 8, eth_tcp + 14, IPLEN);
+	s[k++].n = 8 + IPLEN;
+	s[k].link = MG_LINK_EDSA;
+	memcpy(s[k].b, eth_tcp, 12);
+	memcpy(s[k].b + 12, "\xda\xda\0\0\0\x10\0\0", 8);
+	memcpy(s[k].b + 20, eth_tcp + 12, sizeof(eth_tcp) - 12);
+	s[k++].n = sizeof(eth_tcp) + 8;
+	for (size_t i = 0; i < k; i++) {
+		assert_int_equal(mg_decode(&p, s[i].link, s[i].b, (uint32_t)s[i].n,
+					   (uint32_t)s[i].n, 0),
+				 MG_ANOM_NONE);
+		assert_int_equal(p.dport, 23);
+		for (size_t n = 0; n < s[i].n; n++) {
+			uint8_t *copy = test_malloc(n ? n : 1);
+			memcpy(copy, s[i].b, n);
+			mg_decode(&p, s[i].link, copy, (uint32_t)n, (uint32_t)n, 0);
+			mg_decode(&p, s[i].link, copy, (uint32_t)n, (uint32_t)s[i].n, 0);
+			test_free(copy);
+		}
 	}
 }
 
@@ -270,6 +750,14 @@ int main(void)
 		cmocka_unit_test(test_malformed_table),
 		cmocka_unit_test(test_udp_and_vlan_errors),
 		cmocka_unit_test(test_every_truncation),
+		cmocka_unit_test(test_wifi_addresses),
+		cmocka_unit_test(test_wifi_not_ip),
+		cmocka_unit_test(test_radiotap),
+		cmocka_unit_test(test_ppi),
+		cmocka_unit_test(test_nflog),
+		cmocka_unit_test(test_ppp),
+		cmocka_unit_test(test_switch_tags),
+		cmocka_unit_test(test_link_truncations),
 		cmocka_unit_test(test_anomaly_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
