@@ -161,12 +161,12 @@ static int replay_file(struct mg_sensor *s, struct mg_events *ev, const char *pa
 		mg_sensor_note(s, MG_NOTE_FILE_FAILED);
 		return 1;
 	}
-	enum mg_link link = mg_source_link(src);
 	while (!stop_requested &&
 	       (rc = mg_source_next(src, &data, &caplen, &wirelen, &ts)) == MG_SRC_PACKET) {
 		if (reload_requested)
 			reload(s, ev);
-		mg_sensor_packet(s, link, data, caplen, wirelen, ts);
+		/* per packet: a pcapng file's interfaces may differ */
+		mg_sensor_packet(s, mg_source_link(src), data, caplen, wirelen, ts);
 	}
 	if (stop_requested)
 		rc = MG_SRC_EOF;
