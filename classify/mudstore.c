@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mudstore.h"
 
+#include "hash.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -57,6 +59,12 @@ struct mg_mudstore {
 	size_t waiting;	    /* entries waiting for room in the queue */
 	struct mg_mudstore_stats st;
 };
+
+void mg_mudstore_expire(struct mg_mudstore *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		s->e[i]->expires_us = 0;
+}
 
 int mg_mudstore_new(struct mg_mudstore **out, const struct mg_mudstore_cfg *cfg, char *err,
 		    size_t errlen)
@@ -329,7 +337,13 @@ static void install(struct mg_mudstore *s, struct mg_mudprof *p, const struct mg
 		say(p->warning, sizeof(p->warning), "%s", l->warning);
 		p->loaded_us = now_us;
 		p->expires_us = now_us + (uint64_t)p->mud->cache_validity_h * 3600u * 1000000u;
-		p->version++;
+		/* a refresh that reads the same bytes, signed the same way, is no
+		 * change (a reload reads every profile again) */
+		uint64_t digest = mg_fnv1a(mg_fnv1a(MG_FNV_INIT, l->text, l->len), p->signature,
+					   strlen(p->signature));
+		if (!p->version || digest != p->digest)
+			p->version++;
+		p->digest = digest;
 	} else {
 		/* keep a profile we had; try again after retry_s */
 		PERR(p, "%s%s", r->error, p->mud ? " (the previous profile stays in force)" : "");

@@ -61,6 +61,7 @@ struct mg_mudprof {
 	unsigned warnings;
 	uint64_t expires_us, loaded_us;
 	uint32_t version; /* bumps when the profile changes */
+	uint64_t digest;  /* of the file's text and signature status, as last loaded */
 	/* asynchronous retrieval only: */
 	bool pending; /* its first retrieval is not installed yet (mud is NULL) */
 	bool loading; /* a retrieval is queued or running */
@@ -106,5 +107,10 @@ struct mg_mudstore_stats {
 	uint64_t waiting;    /* now: entries waiting for room */
 };
 void mg_mudstore_stats(const struct mg_mudstore *s, struct mg_mudstore_stats *st);
+
+/* Every cached profile is read again at its next use (a reload: the
+ * repository's files may have changed); until then, and if that fails, the
+ * one in force stays. */
+void mg_mudstore_expire(struct mg_mudstore *s);
 
 #endif

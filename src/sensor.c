@@ -12,6 +12,7 @@
 #include "../classify/extract.h"
 #include "../classify/flow.h"
 #include "../classify/ident.h"
+#include "../classify/mudrules.h"
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
 #include "../classify/baseline.h"
@@ -2431,7 +2432,7 @@ static const char *const live_keys[] = {
 	"anomaly.flood_udp",	  "anomaly.flood_icmp",	  "anomaly.flood_dns",
 	"anomaly.quarantine_score", "anomaly.alert_score", "anomaly.strong_score",
 	"anomaly.score_half_life", "anomaly.quarantine_hold", "enforce.never",
-	"output.flows",		  /* read where they are used (sensor_mud.c): */
+	"output.flows",		  "mud.rules", /* and read where they are used (sensor_mud.c): */
 	"mud.allow_infrastructure", "mud.dns_grace", "mud.max_distinct", "mud.quarantine",
 	"mud.violations_per_minute",
 };
@@ -2471,6 +2472,7 @@ int mg_sensor_reload(struct mg_sensor *s, const struct mg_config *cfg, char *msg
 	struct mg_rules *rules = NULL;
 	struct mg_p0f *p0f = NULL;
 	struct mg_fpmodel *model = NULL;
+	struct mg_mudrules *mudrules = NULL;
 	char err[1024] = "";
 	int rc = -ENOMEM;
 
@@ -2486,11 +2488,14 @@ int mg_sensor_reload(struct mg_sensor *s, const struct mg_config *cfg, char *msg
 	    (n->p0f_db[0] && (rc = mg_p0f_load(&p0f, n->p0f_db, err, sizeof(err))) < 0) ||
 	    (n->fingerprints[0] &&
 	     (rc = mg_fpmodel_load(&model, n->fingerprints, err, sizeof(err))) < 0) ||
+	    (s->mud && n->mud_rules[0] &&
+	     (rc = mg_mudrules_load(&mudrules, n->mud_rules, err, sizeof(err))) < 0) ||
 	    (s->enf && (rc = mg_enf_set_never(s->enf, n->enf_never, err, sizeof(err))) < 0)) {
 		snprintf(msg, len, "%s; nothing changed", err);
 		mg_rules_free(rules);
 		mg_p0f_free(p0f);
 		mg_fpmodel_free(model);
+		mg_mudrules_free(mudrules);
 		free(r);
 		return rc;
 	}
@@ -2503,6 +2508,8 @@ int mg_sensor_reload(struct mg_sensor *s, const struct mg_config *cfg, char *msg
 	s->p0f = p0f;
 	s->model = model;
 	live_settings(s);
+	if (s->mud)
+		mg_smud_reload(s->mud, mudrules);
 	for (struct mg_device *d = mg_devtab_first(s->devs); d; d = mg_devtab_next(d))
 		if (ID(d))
 			mg_ident_rebase(ID(d));
@@ -2516,11 +2523,11 @@ int mg_sensor_reload(struct mg_sensor *s, const struct mg_config *cfg, char *msg
 	mg_ev_str(e, "applied", r->applied);
 	mg_ev_str(e, "restart_needed", r->restart);
 	mg_ev_emit(e);
-	for (struct mg_device *d = mg_devtab_first(s->devs); d; d = mg_devtab_next(d))
-		if (ID(d) && mg_ident_update(ID(d), s->now_us - d->first_us)) {
+	for (struct mg_device *d = mg_devtab_first(s->devs); d; d = mg_devtab_next(d)) {
+		if (ID(d) && mg_ident_update(ID(d), s->now_us - d->first_us))
 			emit_identity(s, d);
-			mud_bind_rules(s, d);
-		}
+		mud_bind_rules(s, d); /* the site rules may be new */
+	}
 	snprintf(msg, len, "%zu identification rules%s; changed: %s; %s%s",
 		 rules ? mg_rules_count(rules) : 0, model ? ", fingerprint model" : "",
 		 r->na ? r->applied : "nothing", r->nr ? "need a restart to change: " : "",

@@ -54,6 +54,13 @@ fail:
 	return rc;
 }
 
+void mg_smud_reload(struct mg_smud *m, struct mg_mudrules *rules)
+{
+	mg_mudrules_free(m->rules);
+	m->rules = rules;
+	mg_mudstore_expire(m->store);
+}
+
 void mg_smud_free(struct mg_smud *m)
 {
 	if (!m)

@@ -52,6 +52,11 @@ struct mg_smud_dev {
 int mg_smud_new(struct mg_smud **out, const struct mg_config *cfg,
 		const struct mg_prefixes *local, char *err, size_t errlen);
 void mg_smud_free(struct mg_smud *m);
+/* A reload: @rules (owned from now on; NULL: none) become the site rules,
+ * and every cached profile is read again at its next use. Devices keep
+ * their bindings until a rule or a refresh changes them. */
+struct mg_mudrules;
+void mg_smud_reload(struct mg_smud *m, struct mg_mudrules *rules);
 /* Frees what @md holds and zeroes it; flows still held count as unchecked
  * (@m may be NULL). */
 void mg_smud_dev_clear(struct mg_smud *m, struct mg_smud_dev *md);

@@ -238,6 +238,38 @@ class Hup(Tmp):
             self.assertEqual(e['applied'], 'suppressed')
             self.assertEqual(e['suppressed_by'], 'never-quarantine list: 192.168.1.10')
 
+    def test_reload_reads_mud_site_rules_and_repository_again(self):
+        out = self.path('events.json')
+        repo, site = self.path('repository'), self.path('site')
+        shutil.copytree(os.path.join(RULES, '..', 'mud', 'repository'), repo)
+        os.makedirs(site)
+        with open(os.path.join(site, '10-site.rules'), 'w') as f:
+            f.write('# none yet\n')
+        conf = self.write('c.conf', '[mud]\nrepository = %s\nrules = %s\n' % (repo, site))
+        cam = os.path.join(repo, 'mud.example.com', 'hikvision', 'ds-2cd.json')
+
+        def change():
+            with open(os.path.join(site, '10-site.rules'), 'w') as f:
+                f.write('bind mac 00:0e:58:* https://mud.example.com/tplink/hs110.json\n')
+            with open(cam) as f:
+                mud = json.load(f)
+            mud['ietf-mud:mud']['systeminfo'] = 'changed on disk'
+            with open(cam, 'w') as f:
+                json.dump(mud, f)
+        err = self.feed_then_hup('demo', conf, out, between=change,
+                                 split=calendar.timegm((2025, 1, 1, 12, 4, 0)))
+        evs = [json.loads(x) for x in lines(out)]
+        r = [e for e in evs if e['event_type'] == 'reload']
+        self.assertEqual(len(r), 1, err)
+        after = [e for e in evs[evs.index(r[0]):] if e['event_type'] == 'mud_binding']
+        sonos = [e for e in after if e['mac'].startswith('00:0e:58')]
+        self.assertTrue(sonos, after)
+        self.assertTrue(sonos[0]['source'].startswith('rules 10-site.rules:1 '),
+                        sonos[0])
+        camera = [e for e in after if e['mac'] == '44:19:b6:10:00:95']
+        self.assertTrue(camera, after)
+        self.assertEqual(camera[0]['profile']['systeminfo'], 'changed on disk')
+
     def test_bad_configuration_changes_nothing(self):
         out = self.path('events.json')
         conf = self.write('c.conf', '[output]\nflows = no\n')
