@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -291,7 +292,17 @@ static void hang_up(struct mg_redis *r)
 static void disconnect(struct mg_redis *r, const char *reason)
 {
 	char why[128];
-	snprintf(why, sizeof(why), "%s", reason); /* it may live in r->c */
+	/* @reason may live in r->c; hiredis' timeout reads as EAGAIN's text */
+	snprintf(why, sizeof(why), "%s",
+		 strcmp(reason, strerror(EAGAIN)) ? reason : "no answer within 5 s");
+	/* a connection given up on (no answer in time: the route may be gone)
+	 * is reset, not closed: closed, the kernel would go on retransmitting
+	 * what it holds, and a transaction or a read given up on here could
+	 * reach Redis seconds later, after the spool's copy of the same events
+	 * (or hand entries to a reader that is gone) */
+	if (r->c && r->c->fd >= 0 && !r->relay)
+		setsockopt(r->c->fd, SOL_SOCKET, SO_LINGER, &(struct linger){1, 0},
+			   sizeof(struct linger));
 	hang_up(r);
 	if (!r->was_down && r->spool[0])
 		say(r, "Redis unreachable at %s (%s): spooling events to %s, will keep trying",
@@ -1269,6 +1280,17 @@ static bool send_acks(struct mg_rconsumer *c)
 	return ok;
 }
 
+/* A read whose answer was lost (the connection died, Redis was killed after
+ * it) may have been handed entries on the server's side: they are this
+ * consumer's pending entries, and ">" would never read them again. So the
+ * next connection joins again, which reads the pending ones first (those
+ * handed already are skipped by take()). */
+static void lost_connection(struct mg_rconsumer *c, const char *reason)
+{
+	disconnect(&c->conn, reason);
+	c->grouped = false;
+}
+
 static void *consumer(void *arg)
 {
 	struct mg_rconsumer *c = arg;
@@ -1288,7 +1310,7 @@ static void *consumer(void *arg)
 			continue;
 		}
 		if (!c->grouped && !join(c)) {
-			disconnect(&c->conn, "cannot join the consumer group");
+			lost_connection(c, "cannot join the consumer group");
 			continue;
 		}
 		struct timespec now;
@@ -1312,14 +1334,14 @@ static void *consumer(void *arg)
 			struct timespec pause = {0, 100000000};
 			nanosleep(&pause, NULL);
 			if (!send_acks(c))
-				disconnect(&c->conn, "no answer");
+				lost_connection(c, "no answer");
 			continue;
 		}
 		/* a read refused with NOGROUP (the server lost the group, restarted
 		 * without its data) leaves the connection up: the group is made
 		 * again next round */
 		if (!send_acks(c) || (read_group(c, news, 0, c->ns, 200) < 0 && c->grouped))
-			disconnect(&c->conn, c->conn.c && c->conn.c->err ? c->conn.c->errstr : "no answer");
+			lost_connection(c, c->conn.c && c->conn.c->err ? c->conn.c->errstr : "no answer");
 	}
 	if (c->conn.c)
 		send_acks(c); /* what was handed before the stop */
