@@ -1215,11 +1215,33 @@ static int read_group(struct mg_rconsumer *c, const char *const *ids, unsigned f
 	return got;
 }
 
+/* Where a new group starts: MG_REDIS_BACKLOG_S before now by the server's
+ * clock (stream ids are its milliseconds), so that a reader started for the
+ * first time, or after Redis lost its groups, still reads what was asked of
+ * it while no reader ran. "$" (the end) if the server does not say. */
+static void backlog_start(struct mg_rconsumer *c, char *id, size_t len)
+{
+	const char *argv[] = {"TIME"};
+	redisReply *rep = redisCommandArgv(c->conn.c, 1, argv, NULL);
+	unsigned long long ms = 0;
+	if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+	    rep->element[0]->type == REDIS_REPLY_STRING)
+		ms = strtoull(rep->element[0]->str, NULL, 10) * 1000ull;
+	if (rep)
+		freeReplyObject(rep);
+	if (ms > MG_REDIS_BACKLOG_S * 1000ull)
+		snprintf(id, len, "%llu-0", ms - MG_REDIS_BACKLOG_S * 1000ull);
+	else
+		snprintf(id, len, "$");
+}
+
 /* Creates the groups and reads this consumer's pending entries again. */
 static bool join(struct mg_rconsumer *c)
 {
+	char start[48];
+	backlog_start(c, start, sizeof(start));
 	for (unsigned k = 0; k < c->ns; k++) {
-		const char *argv[] = {"XGROUP", "CREATE", c->streams[k], c->group, "$", "MKSTREAM"};
+		const char *argv[] = {"XGROUP", "CREATE", c->streams[k], c->group, start, "MKSTREAM"};
 		redisReply *rep = redisCommandArgv(c->conn.c, 6, argv, NULL);
 		bool ok = rep && (rep->type != REDIS_REPLY_ERROR || strstr(rep->str, "BUSYGROUP"));
 		if (rep)

@@ -37,9 +37,13 @@ static void on_entry(void *user, const char *stream, const char *id, unsigned nf
 		struct mg_command c;
 		mg_command_from_fields(&c, id, nf, fields, values);
 		changed = mg_qev_command(x->ev, x->now_us, x->e, &c, x->name);
-	} else { /* a published verdict: its event */
+	} else { /* a published verdict: its event, while fresh */
+		uint64_t at = mg_stream_id_us(id);
+		uint64_t age_s = at && x->now_us > at ? (x->now_us - at) / 1000000u : 0;
 		for (unsigned i = 0; i < nf; i++)
-			if (!strcmp(fields[i], "event")) {
+			if (!strcmp(fields[i], "event") && age_s > MG_VERDICT_MAX_AGE_S) {
+				mg_qev_stale_verdict(x->ev, x->now_us, x->e, values[i], age_s);
+			} else if (!strcmp(fields[i], "event")) {
 				size_t known = mg_rconsumer_known(x->c);
 				/* the share limit needs the devices known; unknown yet: not that limit */
 				changed = mg_qev_apply_verdict(x->ev, x->now_us, x->e, values[i],
