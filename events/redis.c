@@ -76,7 +76,7 @@ struct mg_redis {
 	char mark_run[200];
 	uint64_t mark;
 	bool mark_valid;
-	bool was_down, announced_full;
+	bool was_down, announced_full, spool_failing;
 	uint64_t spool_n;
 	time_t next_try;
 };
@@ -609,19 +609,39 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
 /* ---- the spool: one event per line, run, seq, id, type, mac and the JSON,
  * separated by tabs (compact JSON has none) ---- */
 
+/* @n events could not be spooled: counted, and said once an outage. */
+static void spool_failed(struct mg_redis *r, size_t n, int err)
+{
+	pthread_mutex_lock(&r->mu);
+	r->st.spool_dropped += n;
+	pthread_mutex_unlock(&r->mu);
+	if (!r->spool_failing)
+		say(r, "cannot write the spool %s (%s): events dropped (counted) until it can be",
+		    r->spool, strerror(err));
+	r->spool_failing = true;
+}
+
 static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 {
 	FILE *f = fopen(r->spool, "a");
 	if (!f) {
-		pthread_mutex_lock(&r->mu);
-		r->st.spool_dropped += n;
-		pthread_mutex_unlock(&r->mu);
-		say(r, "cannot write the spool %s (%s): %zu events lost", r->spool, strerror(errno), n);
+		spool_failed(r, n, errno);
 		return;
 	}
+	/* all of the batch or none of it: a write cut short (the filesystem is
+	 * full) is taken back, else its torn last line would be sent */
+	off_t end = lseek(fileno(f), 0, SEEK_END);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s\t%" PRIu64 "\t%s\t%s\t%s\t%s\n", it[i]->run, it[i]->seq, it[i]->id,
 			it[i]->type, it[i]->mac, it[i]->json);
+	if (fflush(f) || ferror(f)) {
+		int err = errno;
+		if (end >= 0 && ftruncate(fileno(f), end) < 0)
+			say(r, "the spool %s may end in a torn line: %s", r->spool, strerror(errno));
+		fclose(f);
+		spool_failed(r, n, err);
+		return;
+	}
 	fclose(f);
 	r->spool_n += n;
 	pthread_mutex_lock(&r->mu);
@@ -644,7 +664,8 @@ static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 	free(line);
 	if (in)
 		fclose(in);
-	if (out && !fclose(out) && !rename(tmp, r->spool)) {
+	bool written = out && !ferror(out);
+	if (out && !fclose(out) && written && !rename(tmp, r->spool)) {
 		pthread_mutex_lock(&r->mu);
 		r->st.spool_dropped += r->spool_n - kept;
 		pthread_mutex_unlock(&r->mu);
@@ -653,6 +674,8 @@ static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 			say(r, "spool %s full (%u events): dropping the oldest (counted)", r->spool,
 			    r->spool_max);
 		r->announced_full = true;
+	} else if (out) { /* not rewritten (no room for the copy): kept as it was */
+		remove(tmp);
 	}
 }
 
@@ -702,6 +725,7 @@ static bool spool_send(struct mg_redis *r)
 	if (ok) {
 		remove(r->spool);
 		r->spool_n = 0;
+		r->spool_failing = false; /* said again in the next outage */
 	}
 	return ok;
 }

@@ -18,7 +18,31 @@ struct enforcer {
 	const char *name;
 	uint64_t now_us;
 	bool changed;
+	bool unsaved; /* the last save failed: tried again every second */
+	void (*log)(void *user, const char *line);
 };
+
+/* Writes the state file. A failure (a full filesystem) is reported once,
+ * as an event and in the log, and the save is tried again every second
+ * until it works, without waiting for another change. */
+static void save(struct enforcer *x)
+{
+	char why[320], line[400];
+	if (mg_enf_save(x->e, why, sizeof(why)) < 0) {
+		if (!x->unsaved) {
+			snprintf(line, sizeof(line), "state not saved, trying again every second: %s",
+				 why);
+			mg_qev_note(x->ev, x->now_us, x->e, MG_ENF_ERROR, NULL, line);
+			if (x->log)
+				x->log(NULL, line);
+		}
+		x->unsaved = true;
+	} else if (x->unsaved) {
+		x->unsaved = false;
+		if (x->log)
+			x->log(NULL, "state saved again");
+	}
+}
 
 static void note(void *user, enum mg_enf_note what, const uint8_t *mac, const char *detail)
 {
@@ -31,7 +55,6 @@ static void on_entry(void *user, const char *stream, const char *id, unsigned nf
 		     const char *const *fields, const char *const *values)
 {
 	struct enforcer *x = user;
-	char why[320];
 	bool changed = false;
 	if (!strcmp(stream, MG_REDIS_COMMANDS)) {
 		struct mg_command c;
@@ -51,8 +74,8 @@ static void on_entry(void *user, const char *stream, const char *id, unsigned nf
 			}
 	}
 	/* saved before the entry is acknowledged: a crash in between reads it again */
-	if (changed && mg_enf_save(x->e, why, sizeof(why)) < 0)
-		mg_qev_note(x->ev, x->now_us, x->e, MG_ENF_ERROR, NULL, why);
+	if (changed)
+		save(x);
 }
 
 void mg_each_own_address(void (*cb)(void *user, const struct mg_addr *a), void *user)
@@ -85,7 +108,7 @@ int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const cha
 		    volatile sig_atomic_t *stop, void (*log)(void *user, const char *line),
 		    char *err, size_t errlen)
 {
-	struct enforcer x = {.ev = ev, .name = name};
+	struct enforcer x = {.ev = ev, .name = name, .log = log};
 	struct mg_enf_cfg ec;
 	char group[200], why[320], last_err[320] = "";
 	int rc;
@@ -115,6 +138,7 @@ int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const cha
 		x.now_us = mg_wall_us();
 		if (x.now_us >= next_tick) { /* once a second: set up, expiries, the table */
 			next_tick = x.now_us + 1000000u;
+			x.changed |= x.unsaved; /* the last save failed: once a second */
 			mg_events_flush(ev);
 			rc = 0;
 			if (!started)
@@ -132,10 +156,9 @@ int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const cha
 		}
 		if (started) /* what arrives before the table is set up waits */
 			mg_rconsumer_poll(x.c, on_entry, &x);
-		if (x.changed) { /* an expiry or a reconciliation */
+		if (x.changed) { /* an expiry, a reconciliation, a save to try again */
 			x.changed = false;
-			if (mg_enf_save(x.e, why, sizeof(why)) < 0)
-				mg_qev_note(ev, x.now_us, x.e, MG_ENF_ERROR, NULL, why);
+			save(&x);
 		}
 		struct timespec pause = {0, 50000000};
 		nanosleep(&pause, NULL);

@@ -75,6 +75,15 @@ def wait_for(pred, what, timeout=15.0, step=0.1):
     raise AssertionError('timed out waiting for ' + what)
 
 
+def slurp(path):
+    """The text of file @path ("" if there is none)."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ''
+
+
 def now_iso():
     """The wall clock as an event's timestamp."""
     return time.strftime('%Y-%m-%dT%H:%M:%S.000000Z', time.gmtime())
@@ -207,8 +216,15 @@ class Redis(Server):
         return [(i, dict(zip(f[::2], f[1::2]))) for i, f in json.loads(out or '[]')]
 
     def stream_events(self, key='mudguard:events'):
-        """The `event` fields of stream @key, parsed."""
-        return [json.loads(f['event']) for _, f in self.stream(key) if 'event' in f]
+        """The `event` fields of stream @key, parsed; those that are not
+        JSON (torn) are left out and counted in self.torn."""
+        got, self.torn = [], 0
+        for _, f in self.stream(key):
+            try:
+                got.append(json.loads(f.get('event', '')))
+            except ValueError:
+                self.torn += 1
+        return got
 
 
 class World:
@@ -293,16 +309,16 @@ class World:
         self.mounts.append(d)
         return d
 
-    def enforcer(self, r, name='gw', extra=''):
+    def enforcer(self, r, name='gw', extra='', state=None, out=None):
         """Starts `mudguard --enforcer` NAME in gw on Redis @r (enforce mode,
-        dry-run backend unless @extra says otherwise, a state file and a
-        spool in the directory), once its group has joined. Returns (Popen,
-        its events file)."""
+        the dry-run backend unless @extra ([enforce] lines) says otherwise,
+        its @state file and a spool in the directory), once its group has
+        joined. Returns (Popen, its events file @out)."""
         conf = self.config(name + '.conf', '[enforce]\nmode = enforce\nbackend = dry-run\n'
                            'state_file = %s\n%s\n[redis]\nsensor = %s\nspool = %s\n'
-                           % (self.path(name + '.state'), extra, name,
+                           % (state or self.path(name + '.state'), extra, name,
                               self.path(name + '.spool')))
-        out = self.path(name + '.jsonl')
+        out = out or self.path(name + '.jsonl')
         p = self.popen([MUDGUARD, '--enforcer', '-c', conf, '--redis', r.url(), '-o', out])
         wait_for(lambda: p.poll() is not None or
                  name in r.cli('XINFO', 'CONSUMERS', 'mudguard:verdicts', 'enforcer:' + name,
@@ -328,15 +344,11 @@ class World:
 def fill(d):
     """Fills the filesystem of directory @d; returns the filler's path."""
     p = os.path.join(d, 'filler')
-    with open(p, 'wb') as f:
-        try:
-            while True:
-                f.write(b'\0' * 4096)
-                f.flush()
-        except OSError:
-            pass
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.close(os.open(p, os.O_RDONLY))
+        while True:
+            os.write(fd, b'\0' * 4096)
     except OSError:
         pass
+    os.close(fd)
     return p
