@@ -48,6 +48,9 @@ static void note(void *user, enum mg_enf_note what, const uint8_t *mac, const ch
 {
 	struct enforcer *x = user;
 	mg_qev_note(x->ev, x->now_us, x->e, what, mac, detail);
+	/* what needs an operator is also said in the log */
+	if (x->log && (what == MG_ENF_TABLE_RESTORED || what == MG_ENF_ERROR))
+		x->log(NULL, detail);
 	x->changed = true;
 }
 

@@ -309,14 +309,14 @@ class World:
         self.mounts.append(d)
         return d
 
-    def enforcer(self, r, name='gw', extra='', state=None, out=None):
+    def enforcer(self, r, name='gw', backend='dry-run', state=None, out=None):
         """Starts `mudguard --enforcer` NAME in gw on Redis @r (enforce mode,
-        the dry-run backend unless @extra ([enforce] lines) says otherwise,
-        its @state file and a spool in the directory), once its group has
-        joined. Returns (Popen, its events file @out)."""
-        conf = self.config(name + '.conf', '[enforce]\nmode = enforce\nbackend = dry-run\n'
-                           'state_file = %s\n%s\n[redis]\nsensor = %s\nspool = %s\n'
-                           % (state or self.path(name + '.state'), extra, name,
+        @backend: with nft, the inet family; its @state file and a spool in
+        the directory), once its group has joined. Returns (Popen, its events
+        file @out)."""
+        conf = self.config(name + '.conf', '[enforce]\nmode = enforce\nbackend = %s\n'
+                           'family = inet\nstate_file = %s\n[redis]\nsensor = %s\nspool = %s\n'
+                           % (backend, state or self.path(name + '.state'), name,
                               self.path(name + '.spool')))
         out = out or self.path(name + '.jsonl')
         p = self.popen([MUDGUARD, '--enforcer', '-c', conf, '--redis', r.url(), '-o', out])
@@ -332,6 +332,23 @@ class World:
         path, its events file's path)."""
         return (self.config(name + '.conf', '[redis]\nsensor = %s\nspool = %s\n'
                             % (name, self.path(name + '.spool'))), self.path(name + '.jsonl'))
+
+    def publish(self, r, name='span', pcap='mirai.pcap'):
+        """Replays @pcap (tests/pcaps) in gw as sensor @name without an
+        enforcer of its own: its verdicts go to Redis @r for enforcers.
+        Returns its events."""
+        conf, out = self.sensor(name)
+        p = self.run([MUDGUARD, '-c', conf, '-r', os.path.join(PCAPS, pcap), '--enforce', 'off',
+                      '--redis', r.url(), '-o', out])
+        if p.returncode:
+            raise AssertionError('sensor %s: %s' % (name, p.stderr))
+        return read_events(out)
+
+    def nft_set(self, name='quarantine_mac'):
+        """The elements of our table's set @name in gw, as `nft` lists it
+        ("" if the table is not there)."""
+        p = sh('nft', 'list', 'set', 'inet', 'mudguard', name, ns=self.gw, check=False)
+        return p.stdout if p.returncode == 0 else ''
 
     def config(self, name, text):
         """Writes a configuration file @name; returns its path."""
