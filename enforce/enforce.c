@@ -51,6 +51,7 @@ struct mg_enf {
 	bool policy_changed;   /* the lists grew since the table was set up */
 	unsigned nrecent;
 	bool circuit_open;
+	char load_problem[1400]; /* the state file had lines it could not read */
 };
 
 static const char *const outcome_names[] = {"applied", "dry-run", "monitor", "suppressed",
@@ -278,11 +279,22 @@ static int setup(struct mg_enf *e, char *err, size_t errlen)
  * "o MAC OFFENSES" (a device's count), "r US" (when a recent one began),
  * "p MAC NOTE" (a pin) ---- */
 
+/* Lines of the state file that cannot be read (torn by a truncation, garbage)
+ * are skipped, each counted, the first named; the file as it was is kept
+ * beside it as FILE.corrupt, and mg_enf_start reports it. What the kernel's
+ * sets hold is adopted at start, so quarantines in force are not lost. */
+static void bad_line(struct mg_enf *e, unsigned *bad, unsigned lineno, const char *why)
+{
+	if (!(*bad)++)
+		snprintf(e->load_problem, sizeof(e->load_problem), "%s:%u: %s", e->state_file, lineno,
+			 why);
+}
+
 static int load_state(struct mg_enf *e, char *err, size_t errlen)
 {
 	FILE *f = fopen(e->state_file, "r");
 	char line[1024];
-	unsigned lineno = 0;
+	unsigned lineno = 0, bad = 0;
 
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
@@ -292,8 +304,24 @@ static int load_state(struct mg_enf *e, char *err, size_t errlen)
 		uint64_t v;
 		int off = 0;
 		lineno++;
-		if (nl)
+		if (nl) {
 			*nl = 0;
+		} else { /* cut short (the file was truncated) or too long: not trusted */
+			int c;
+			while ((c = getc(f)) != EOF && c != '\n')
+				;
+			bad_line(e, &bad, lineno, c == EOF ? "torn last line (no end of line)"
+							   : "line too long");
+			continue;
+		}
+		if (lineno == 1 && !strncmp(line, "mudguard-quarantine ", 20) &&
+		    strcmp(line, "mudguard-quarantine 1")) {
+			fclose(f);
+			snprintf(err, errlen, "%s: written by another version of mudguard (\"%.40s\"; this "
+					      "one reads version 1): not read, and left as it is",
+				 e->state_file, line);
+			return -EINVAL;
+		}
 		if (!line[0] || line[0] == '#' ||
 		    (lineno == 1 && !strcmp(line, "mudguard-quarantine 1")))
 			continue;
@@ -329,12 +357,29 @@ static int load_state(struct mg_enf *e, char *err, size_t errlen)
 			}
 			continue;
 		}
-		fclose(f);
-		snprintf(err, errlen, "%s:%u: not a quarantine state line", e->state_file, lineno);
-		return -EINVAL;
+		bad_line(e, &bad, lineno, "not a quarantine state line");
 	}
 	fclose(f);
+	if (bad) {
+		char aside[1100];
+		size_t n = strlen(e->load_problem);
+		snprintf(aside, sizeof(aside), "%s.corrupt", e->state_file);
+		unlink(aside);
+		bool kept = link(e->state_file, aside) == 0;
+		n += (size_t)snprintf(e->load_problem + n, sizeof(e->load_problem) - n,
+				      ": %u unreadable line%s skipped", bad, bad > 1 ? "s" : "");
+		if (n < sizeof(e->load_problem))
+			snprintf(e->load_problem + n, sizeof(e->load_problem) - n,
+				 "; %s%s; starting from the lines read and what the kernel holds",
+				 kept ? "the file as it was is kept as " : "",
+				 kept ? aside : "the file as it was could not be kept");
+	}
 	return 0;
+}
+
+const char *mg_enf_load_problem(const struct mg_enf *e)
+{
+	return e->load_problem;
 }
 
 int mg_enf_save(struct mg_enf *e, char *err, size_t errlen)
@@ -849,6 +894,8 @@ int mg_enf_start(struct mg_enf *e, uint64_t now_us, mg_enf_note_cb cb, void *use
 		 size_t errlen)
 {
 	int rc;
+	if (e->load_problem[0] && cb)
+		cb(user, MG_ENF_ERROR, NULL, e->load_problem);
 	if (!e->nft)
 		return 0;
 	if ((rc = setup(e, err, errlen)) < 0)

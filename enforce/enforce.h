@@ -63,12 +63,17 @@ struct mg_enf_result {
 
 struct mg_enf;
 
-/* Creates the enforcer and loads the state file if there is one; with the
+/* Creates the enforcer and loads the state file if there is one (one of
+ * another version is refused, left as it is; lines that cannot be read are
+ * skipped, the file kept as FILE.corrupt, and mg_enf_load_problem says so,
+ * as mg_enf_start's first note does); with the
  * nft backend in enforce mode, opens netlink and refuses (a clear error)
  * without CAP_NET_ADMIN or when a table of that name is not ours. Nothing is
  * changed until mg_enf_start. Returns 0 or -errno with @err. */
 int mg_enf_new(struct mg_enf **out, const struct mg_enf_cfg *cfg, char *err, size_t errlen);
 void mg_enf_free(struct mg_enf *e);
+/* What was wrong with the state file, "" if nothing. */
+const char *mg_enf_load_problem(const struct mg_enf *e);
 
 const char *mg_enf_outcome_name(enum mg_enf_outcome o);
 const char *mg_enf_mode_name(const struct mg_enf *e);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -76,7 +77,7 @@ struct mg_redis {
 	uint64_t mark, mark_chain, mark_first; /* the chain at the mark and at event 1 (0: unknown) */
 	uint64_t mark_skipped; /* events of mark_run skipped as already there */
 	bool mark_valid;
-	bool was_down, announced_full;
+	bool was_down, announced_full, spool_failing;
 	uint64_t spool_n;
 	time_t next_try;
 };
@@ -294,7 +295,17 @@ static void hang_up(struct mg_redis *r)
 static void disconnect(struct mg_redis *r, const char *reason)
 {
 	char why[128];
-	snprintf(why, sizeof(why), "%s", reason); /* it may live in r->c */
+	/* @reason may live in r->c; hiredis' timeout reads as EAGAIN's text */
+	snprintf(why, sizeof(why), "%s",
+		 strcmp(reason, strerror(EAGAIN)) ? reason : "no answer within 5 s");
+	/* a connection given up on (no answer in time: the route may be gone)
+	 * is reset, not closed: closed, the kernel would go on retransmitting
+	 * what it holds, and a transaction or a read given up on here could
+	 * reach Redis seconds later, after the spool's copy of the same events
+	 * (or hand entries to a reader that is gone) */
+	if (r->c && r->c->fd >= 0 && !r->relay)
+		setsockopt(r->c->fd, SOL_SOCKET, SO_LINGER, &(struct linger){1, 0},
+			   sizeof(struct linger));
 	hang_up(r);
 	if (!r->was_down && r->spool[0])
 		say(r, "Redis unreachable at %s (%s): spooling events to %s, will keep trying",
@@ -656,19 +667,39 @@ static bool send_items(struct mg_redis *r, struct item **it, size_t n)
  * and the JSON, separated by tabs (compact JSON has none); a spool of an
  * older version, without the chain, is still read ---- */
 
+/* @n events could not be spooled: counted, and said once an outage. */
+static void spool_failed(struct mg_redis *r, size_t n, int err)
+{
+	pthread_mutex_lock(&r->mu);
+	r->st.spool_dropped += n;
+	pthread_mutex_unlock(&r->mu);
+	if (!r->spool_failing)
+		say(r, "cannot write the spool %s (%s): events dropped (counted) until it can be",
+		    r->spool, strerror(err));
+	r->spool_failing = true;
+}
+
 static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 {
 	FILE *f = fopen(r->spool, "a");
 	if (!f) {
-		pthread_mutex_lock(&r->mu);
-		r->st.spool_dropped += n;
-		pthread_mutex_unlock(&r->mu);
-		say(r, "cannot write the spool %s (%s): %zu events lost", r->spool, strerror(errno), n);
+		spool_failed(r, n, errno);
 		return;
 	}
+	/* all of the batch or none of it: a write cut short (the filesystem is
+	 * full) is taken back, else its torn last line would be sent */
+	off_t end = lseek(fileno(f), 0, SEEK_END);
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s\t%" PRIu64 "\t%" PRIx64 "\t%s\t%s\t%s\t%s\n", it[i]->run, it[i]->seq,
 			it[i]->chain, it[i]->id, it[i]->type, it[i]->mac, it[i]->json);
+	if (fflush(f) || ferror(f)) {
+		int err = errno;
+		if (end >= 0 && ftruncate(fileno(f), end) < 0)
+			say(r, "the spool %s may end in a torn line: %s", r->spool, strerror(errno));
+		fclose(f);
+		spool_failed(r, n, err);
+		return;
+	}
 	fclose(f);
 	r->spool_n += n;
 	pthread_mutex_lock(&r->mu);
@@ -691,7 +722,8 @@ static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 	free(line);
 	if (in)
 		fclose(in);
-	if (out && !fclose(out) && !rename(tmp, r->spool)) {
+	bool written = out && !ferror(out);
+	if (out && !fclose(out) && written && !rename(tmp, r->spool)) {
 		pthread_mutex_lock(&r->mu);
 		r->st.spool_dropped += r->spool_n - kept;
 		pthread_mutex_unlock(&r->mu);
@@ -700,6 +732,8 @@ static void spool_add(struct mg_redis *r, struct item **it, size_t n)
 			say(r, "spool %s full (%u events): dropping the oldest (counted)", r->spool,
 			    r->spool_max);
 		r->announced_full = true;
+	} else if (out) { /* not rewritten (no room for the copy): kept as it was */
+		remove(tmp);
 	}
 }
 
@@ -759,6 +793,7 @@ static bool spool_send(struct mg_redis *r)
 	if (ok) {
 		remove(r->spool);
 		r->spool_n = 0;
+		r->spool_failing = false; /* said again in the next outage */
 	}
 	return ok;
 }
@@ -1272,11 +1307,33 @@ static int read_group(struct mg_rconsumer *c, const char *const *ids, unsigned f
 	return got;
 }
 
+/* Where a new group starts: MG_REDIS_BACKLOG_S before now by the server's
+ * clock (stream ids are its milliseconds), so that a reader started for the
+ * first time, or after Redis lost its groups, still reads what was asked of
+ * it while no reader ran. "$" (the end) if the server does not say. */
+static void backlog_start(struct mg_rconsumer *c, char *id, size_t len)
+{
+	const char *argv[] = {"TIME"};
+	redisReply *rep = redisCommandArgv(c->conn.c, 1, argv, NULL);
+	unsigned long long ms = 0;
+	if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+	    rep->element[0]->type == REDIS_REPLY_STRING)
+		ms = strtoull(rep->element[0]->str, NULL, 10) * 1000ull;
+	if (rep)
+		freeReplyObject(rep);
+	if (ms > MG_REDIS_BACKLOG_S * 1000ull)
+		snprintf(id, len, "%llu-0", ms - MG_REDIS_BACKLOG_S * 1000ull);
+	else
+		snprintf(id, len, "$");
+}
+
 /* Creates the groups and reads this consumer's pending entries again. */
 static bool join(struct mg_rconsumer *c)
 {
+	char start[48];
+	backlog_start(c, start, sizeof(start));
 	for (unsigned k = 0; k < c->ns; k++) {
-		const char *argv[] = {"XGROUP", "CREATE", c->streams[k], c->group, "$", "MKSTREAM"};
+		const char *argv[] = {"XGROUP", "CREATE", c->streams[k], c->group, start, "MKSTREAM"};
 		redisReply *rep = redisCommandArgv(c->conn.c, 6, argv, NULL);
 		bool ok = rep && (rep->type != REDIS_REPLY_ERROR || strstr(rep->str, "BUSYGROUP"));
 		if (rep)
@@ -1337,6 +1394,17 @@ static bool send_acks(struct mg_rconsumer *c)
 	return ok;
 }
 
+/* A read whose answer was lost (the connection died, Redis was killed after
+ * it) may have been handed entries on the server's side: they are this
+ * consumer's pending entries, and ">" would never read them again. So the
+ * next connection joins again, which reads the pending ones first (those
+ * handed already are skipped by take()). */
+static void lost_connection(struct mg_rconsumer *c, const char *reason)
+{
+	disconnect(&c->conn, reason);
+	c->grouped = false;
+}
+
 static void *consumer(void *arg)
 {
 	struct mg_rconsumer *c = arg;
@@ -1356,7 +1424,7 @@ static void *consumer(void *arg)
 			continue;
 		}
 		if (!c->grouped && !join(c)) {
-			disconnect(&c->conn, "cannot join the consumer group");
+			lost_connection(c, "cannot join the consumer group");
 			continue;
 		}
 		struct timespec now;
@@ -1380,14 +1448,14 @@ static void *consumer(void *arg)
 			struct timespec pause = {0, 100000000};
 			nanosleep(&pause, NULL);
 			if (!send_acks(c))
-				disconnect(&c->conn, "no answer");
+				lost_connection(c, "no answer");
 			continue;
 		}
 		/* a read refused with NOGROUP (the server lost the group, restarted
 		 * without its data) leaves the connection up: the group is made
 		 * again next round */
 		if (!send_acks(c) || (read_group(c, news, 0, c->ns, 200) < 0 && c->grouped))
-			disconnect(&c->conn, c->conn.c && c->conn.c->err ? c->conn.c->errstr : "no answer");
+			lost_connection(c, c->conn.c && c->conn.c->err ? c->conn.c->errstr : "no answer");
 	}
 	if (c->conn.c)
 		send_acks(c); /* what was handed before the stop */

@@ -107,9 +107,15 @@ int mg_rclient_xadd(struct mg_rclient *c, const char *stream, unsigned nf,
 
 struct mg_rconsumer;
 
+/* How far back a new consumer group starts reading: commands and verdicts
+ * written up to this long before a reader's group existed are read (each
+ * reader then applies only those still fresh, see quarantine_ev.h). */
+#define MG_REDIS_BACKLOG_S 600
+
 /* Starts a thread that reads @streams (@n of them, at most 4) as consumer
- * @consumer of group @group (created at the streams' ends if missing: a new
- * group does not act on history). Entries this consumer read but did not
+ * @consumer of group @group (created if missing to start MG_REDIS_BACKLOG_S
+ * back by the server's clock: a new reader acts on what was asked while no
+ * reader ran, and not on older history). Entries this consumer read but did not
  * acknowledge (it died before acting) are read again first, at start:
  * delivery is at least once. Across a reconnection nothing is lost either:
  * what was read is handed, and acknowledgements not sent are sent on the

@@ -18,12 +18,39 @@ struct enforcer {
 	const char *name;
 	uint64_t now_us;
 	bool changed;
+	bool unsaved; /* the last save failed: tried again every second */
+	void (*log)(void *user, const char *line);
 };
+
+/* Writes the state file. A failure (a full filesystem) is reported once,
+ * as an event and in the log, and the save is tried again every second
+ * until it works, without waiting for another change. */
+static void save(struct enforcer *x)
+{
+	char why[320], line[400];
+	if (mg_enf_save(x->e, why, sizeof(why)) < 0) {
+		if (!x->unsaved) {
+			snprintf(line, sizeof(line), "state not saved, trying again every second: %s",
+				 why);
+			mg_qev_note(x->ev, x->now_us, x->e, MG_ENF_ERROR, NULL, line);
+			if (x->log)
+				x->log(NULL, line);
+		}
+		x->unsaved = true;
+	} else if (x->unsaved) {
+		x->unsaved = false;
+		if (x->log)
+			x->log(NULL, "state saved again");
+	}
+}
 
 static void note(void *user, enum mg_enf_note what, const uint8_t *mac, const char *detail)
 {
 	struct enforcer *x = user;
 	mg_qev_note(x->ev, x->now_us, x->e, what, mac, detail);
+	/* what needs an operator is also said in the log */
+	if (x->log && (what == MG_ENF_TABLE_RESTORED || what == MG_ENF_ERROR))
+		x->log(NULL, detail);
 	x->changed = true;
 }
 
@@ -31,15 +58,18 @@ static void on_entry(void *user, const char *stream, const char *id, unsigned nf
 		     const char *const *fields, const char *const *values)
 {
 	struct enforcer *x = user;
-	char why[320];
 	bool changed = false;
 	if (!strcmp(stream, MG_REDIS_COMMANDS)) {
 		struct mg_command c;
 		mg_command_from_fields(&c, id, nf, fields, values);
 		changed = mg_qev_command(x->ev, x->now_us, x->e, &c, x->name);
-	} else { /* a published verdict: its event */
+	} else { /* a published verdict: its event, while fresh */
+		uint64_t at = mg_stream_id_us(id);
+		uint64_t age_s = at && x->now_us > at ? (x->now_us - at) / 1000000u : 0;
 		for (unsigned i = 0; i < nf; i++)
-			if (!strcmp(fields[i], "event")) {
+			if (!strcmp(fields[i], "event") && age_s > MG_VERDICT_MAX_AGE_S) {
+				mg_qev_stale_verdict(x->ev, x->now_us, x->e, values[i], age_s);
+			} else if (!strcmp(fields[i], "event")) {
 				size_t known = mg_rconsumer_known(x->c);
 				/* the share limit needs the devices known; unknown yet: not that limit */
 				changed = mg_qev_apply_verdict(x->ev, x->now_us, x->e, values[i],
@@ -47,8 +77,8 @@ static void on_entry(void *user, const char *stream, const char *id, unsigned nf
 			}
 	}
 	/* saved before the entry is acknowledged: a crash in between reads it again */
-	if (changed && mg_enf_save(x->e, why, sizeof(why)) < 0)
-		mg_qev_note(x->ev, x->now_us, x->e, MG_ENF_ERROR, NULL, why);
+	if (changed)
+		save(x);
 }
 
 void mg_each_own_address(void (*cb)(void *user, const struct mg_addr *a), void *user)
@@ -81,7 +111,7 @@ int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const cha
 		    volatile sig_atomic_t *stop, void (*log)(void *user, const char *line),
 		    char *err, size_t errlen)
 {
-	struct enforcer x = {.ev = ev, .name = name};
+	struct enforcer x = {.ev = ev, .name = name, .log = log};
 	struct mg_enf_cfg ec;
 	char group[200], why[320], last_err[320] = "";
 	int rc;
@@ -111,6 +141,7 @@ int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const cha
 		x.now_us = mg_wall_us();
 		if (x.now_us >= next_tick) { /* once a second: set up, expiries, the table */
 			next_tick = x.now_us + 1000000u;
+			x.changed |= x.unsaved; /* the last save failed: once a second */
 			mg_events_flush(ev);
 			rc = 0;
 			if (!started)
@@ -128,10 +159,9 @@ int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const cha
 		}
 		if (started) /* what arrives before the table is set up waits */
 			mg_rconsumer_poll(x.c, on_entry, &x);
-		if (x.changed) { /* an expiry or a reconciliation */
+		if (x.changed) { /* an expiry, a reconciliation, a save to try again */
 			x.changed = false;
-			if (mg_enf_save(x.e, why, sizeof(why)) < 0)
-				mg_qev_note(ev, x.now_us, x.e, MG_ENF_ERROR, NULL, why);
+			save(&x);
 		}
 		struct timespec pause = {0, 50000000};
 		nanosleep(&pause, NULL);

@@ -2,6 +2,7 @@
 #include "quarantine_ev.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -181,6 +182,13 @@ static uint64_t iso_us(const char *s)
 	return t > 0 ? (uint64_t)t * 1000000u + us % 1000000u : 0;
 }
 
+uint64_t mg_stream_id_us(const char *id)
+{
+	char *end;
+	unsigned long long ms = strtoull(id, &end, 10);
+	return end != id && *end == '-' ? ms * 1000ull : 0;
+}
+
 bool mg_qev_command(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e,
 		    const struct mg_command *c, const char *answered_by)
 {
@@ -189,6 +197,9 @@ bool mg_qev_command(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e,
 	char note[200];
 	const char *by = *c->by ? c->by : "unknown";
 	uint64_t asked = iso_us(c->requested);
+
+	if (!asked) /* no time of its own: when it reached Redis */
+		asked = mg_stream_id_us(c->id);
 
 	if (mg_mac_parse(c->mac, mac) < 0) {
 		answer(ev, ts_us, c, NULL, "refused", "not a MAC address", answered_by);
@@ -245,6 +256,30 @@ bool mg_qev_command(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e,
 	answer(ev, ts_us, c, mac, "refused", "unknown action (release, pin, unpin, approve)",
 	       answered_by);
 	return false;
+}
+
+void mg_qev_stale_verdict(struct mg_events *ev, uint64_t ts_us, const struct mg_enf *e,
+			  const char *json, uint64_t age_s)
+{
+	char mac_s[32] = "", id[200] = "", detail[320];
+	const char *keys[] = {"mac", "event_id"};
+	char *const bufs[] = {mac_s, id};
+	const size_t lens[] = {sizeof(mac_s), sizeof(id)};
+	uint8_t mac[6];
+
+	mg_ev_fields(json, 2, keys, bufs, lens);
+	snprintf(detail, sizeof(detail), "verdict %s published %llu s ago: verdicts older than %u s "
+					 "are not applied",
+		 id[0] ? id : "(no event_id)", (unsigned long long)age_s, MG_VERDICT_MAX_AGE_S);
+	mg_ev_begin(ev, "enforcement", ts_us);
+	if (mg_mac_parse(mac_s, mac) == 0)
+		mg_ev_mac(ev, "mac", mac);
+	mg_ev_str(ev, "action", "stale_verdict");
+	mg_ev_str(ev, "detail", detail);
+	if (id[0])
+		mg_ev_str(ev, "evidence", id);
+	mg_ev_str(ev, "backend", mg_enf_backend_name(e));
+	mg_ev_emit(ev);
 }
 
 bool mg_qev_apply_verdict(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e,

@@ -43,9 +43,19 @@ struct mg_command {
 void mg_command_from_fields(struct mg_command *c, const char *id, unsigned nf,
 			    const char *const *fields, const char *const *values);
 
-/* A command read more than this long after it was requested is answered
- * `expired`, not applied. */
+/* A command read more than this long after it was requested (its
+ * `requested` field, else its stream id) is answered `expired`, not applied. */
 #define MG_COMMAND_MAX_AGE_S 600
+
+/* A published verdict read more than this long after it reached Redis (its
+ * stream id: the server's clock) is stale: recorded (an `enforcement` event,
+ * action `stale_verdict`) and not applied. The sensor judged the device on
+ * traffic of that moment; a gateway that was away that long acts on the
+ * sensor's next verdict instead, if the device still misbehaves. */
+#define MG_VERDICT_MAX_AGE_S 600
+
+/* The time of stream entry @id ("MS-SEQ") in µs, 0 if it is not one. */
+uint64_t mg_stream_id_us(const char *id);
 
 /* Applies @c with @e at @ts_us and answers it: the effect's own event
  * (`release`, `quarantine`, `pin`, `unpin`) and a `command` event with the
@@ -59,5 +69,10 @@ bool mg_qev_command(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e,
  * read twice, or from two sensors, acts once). Returns true if @e changed. */
 bool mg_qev_apply_verdict(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e,
 			  const char *json, size_t known);
+
+/* Records a verdict (@json) read @age_s after it was published, too late to
+ * apply (MG_VERDICT_MAX_AGE_S). */
+void mg_qev_stale_verdict(struct mg_events *ev, uint64_t ts_us, const struct mg_enf *e,
+			  const char *json, uint64_t age_s);
 
 #endif

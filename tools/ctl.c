@@ -587,8 +587,9 @@ static int cmd_act(struct mg_rclient *c, const char *action, const char *mac_in,
 	}
 	if (!a.n) {
 		fprintf(stderr, "mudguardctl: no sensor or enforcer answered within %u s; the command "
-				"stays on %s for them\n",
-			wait_s, MG_REDIS_COMMANDS);
+				"stays on %s: a reader that starts or comes back within %u s of the "
+				"request applies it\n",
+			wait_s, MG_REDIS_COMMANDS, MG_REDIS_BACKLOG_S);
 		return 1;
 	}
 	return a.good ? 0 : 1;

@@ -282,6 +282,82 @@ class Commands(Split, unittest.TestCase):
         self.assertIn('older than 600 s are not applied', ans[0]['detail'])
         self.assertEqual(self.srv.cli('HLEN', 'mudguard:pins').stdout.strip(), '0')
 
+    def old_entry(self, stream, *fields, age_s=660):
+        """An entry @age_s old on @stream (its id: the time it reached Redis)."""
+        ms = int(self.srv.cli('TIME').stdout.split()[0]) * 1000 - age_s * 1000
+        self.srv.cli('XADD', stream, '%d-0' % ms, *fields)
+
+    def away(self, p, name):
+        """Stops enforcer @p, as if it had last read an hour ago."""
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        ms = int(self.srv.cli('TIME').stdout.split()[0]) * 1000 - 3600 * 1000
+        for stream in ('mudguard:verdicts', 'mudguard:commands'):
+            self.srv.cli('XGROUP', 'SETID', stream, 'enforcer:' + name, '%d-0' % ms)
+
+    def test_release_while_no_enforcer_runs(self):
+        """A gateway that holds a quarantine (its state file) and has not met
+        this Redis yet; the analyst releases the device before it starts:
+        the new enforcer's group starts 10 minutes back and applies it."""
+        with open(os.path.join(self.dir, 'gw1.state'), 'w') as f:
+            f.write('mudguard-quarantine 1\no %s 1\nq %s %d %s mirai_syn\n'
+                    % (CAMERA, CAMERA, (time.time() + 3600) * 1e6, CAMERA_IP))
+        rel = self.ctl('release', CAMERA, '--reason', 'reflashed', '--by', 'alice', '--wait', '1')
+        self.assertEqual(rel.returncode, 1)
+        self.assertIn('stays on mudguard:commands: a reader that starts or comes back within '
+                      '600 s of the request applies it', rel.stderr)
+        _, out = self.enforcer('gw1')
+        ans = wait_for(lambda: [e for e in read_events(out) if e['event_type'] == 'command'],
+                       'the answer')
+        self.assertEqual((ans[0]['action'], ans[0]['result'], ans[0]['by']),
+                         ('release', 'dry-run', 'alice'))
+        rel_ev = [e for e in read_events(out) if e['event_type'] == 'release']
+        self.assertEqual([(e['mac'], e['reason']) for e in rel_ev], [(CAMERA, 'reflashed')])
+        with open(os.path.join(self.dir, 'gw1.state')) as f:
+            self.assertNotIn('\nq ', f.read())
+
+    def test_new_enforcer_applies_a_recent_verdict(self):
+        verdicts = self.publish('span1')  # before any enforcer met this Redis
+        _, out = self.enforcer('gw1')
+        q = wait_for(lambda: self.quarantines(out, mac=CAMERA), 'the quarantine')
+        self.assertEqual(q[0]['evidence'], verdicts[0]['event_id'])
+
+    def test_command_older_than_the_window(self):
+        """Read 11 minutes after it reached Redis (it has no `requested`
+        time of its own): answered `expired`, not applied."""
+        p, out = self.enforcer('gw1')
+        self.away(p, 'gw1')
+        self.old_entry('mudguard:commands', 'action', 'pin', 'mac', CAMERA, 'by', 'erin',
+                       'reason', 'old')
+        self.enforcer('gw1')
+        ans = wait_for(lambda: [e for e in read_events(out) if e['event_type'] == 'command'],
+                       'the answer')
+        self.assertEqual(ans[0]['result'], 'expired')
+        self.assertIn('older than 600 s are not applied', ans[0]['detail'])
+        self.assertEqual(self.srv.cli('HLEN', 'mudguard:pins').stdout.strip(), '0')
+
+    def test_stale_verdict_is_not_applied(self):
+        """A verdict published 11 minutes before the enforcer reads it (it
+        was away): recorded as stale, not applied; a fresh one is."""
+        p, out = self.enforcer('gw1')
+        self.away(p, 'gw1')
+        old = {'timestamp': '2025-01-01T12:00:00.000000Z', 'event_type': 'verdict',
+               'mac': CAMERA, 'action': 'quarantine', 'reason': 'mirai_syn',
+               'addresses': [CAMERA_IP], 'applied': 'published', 'event_id': 'span0:r:7'}
+        self.old_entry('mudguard:verdicts', 'mac', CAMERA, 'id', old['event_id'], 'event',
+                       json.dumps(old))
+        self.enforcer('gw1')
+        stale = wait_for(lambda: [e for e in read_events(out) if e.get('action') ==
+                                  'stale_verdict'], 'the stale verdict recorded')
+        self.assertEqual((stale[0]['event_type'], stale[0]['mac'], stale[0]['evidence']),
+                         ('enforcement', CAMERA, 'span0:r:7'))
+        self.assertRegex(stale[0]['detail'], r'published 6[56]\d s ago: verdicts older than '
+                                             r'600 s are not applied')
+        self.assertEqual(self.quarantines(out), [])
+        verdicts = self.publish('span1')
+        q = wait_for(lambda: self.quarantines(out, mac=CAMERA), 'the fresh verdict applied')
+        self.assertEqual(q[0]['evidence'], verdicts[0]['event_id'])
+
     def test_enforcer_refusals(self):
         p = subprocess.run([MUDGUARD, '--enforcer'], capture_output=True, text=True)
         self.assertEqual(p.returncode, 1)

@@ -213,11 +213,30 @@ static void test_expiry_and_state(void **state)
 	assert_int_equal(r.ttl_s, 200);
 	mg_enf_free(e);
 
+	/* garbage and a torn last line: skipped, named, the file kept aside;
+	 * the lines that read are loaded */
+	char aside[64];
+	snprintf(aside, sizeof(aside), "%s.corrupt", path);
 	FILE *f = fopen(path, "w");
-	fputs("mudguard-quarantine 1\nq nonsense\n", f);
+	fputs("mudguard-quarantine 1\nq nonsense\no 02:00:00:00:00:01 3\nq 02:00:00:00:00:02 17", f);
+	fclose(f);
+	assert_int_equal(mg_enf_new(&e, &c, err, sizeof(err)), 0);
+	assert_non_null(strstr(mg_enf_load_problem(e), ":2: not a quarantine state line: 2 "
+							"unreadable lines skipped; the file as it was is kept as"));
+	assert_int_equal(mg_enf_count(e), 0);
+	mg_enf_quarantine(e, M1, &a, 1, "scan", "", S, 10, &r);
+	assert_int_equal(r.offenses, 4); /* the count that was read */
+	mg_enf_free(e);
+	f = fopen(aside, "r");
+	assert_non_null(f);
+	fclose(f);
+	unlink(aside);
+	/* another version: refused, left as it is */
+	f = fopen(path, "w");
+	fputs("mudguard-quarantine 2\nz whatever\n", f);
 	fclose(f);
 	assert_int_equal(mg_enf_new(&e, &c, err, sizeof(err)), -22);
-	assert_non_null(strstr(err, ":2: not a quarantine state line"));
+	assert_non_null(strstr(err, "written by another version of mudguard (\"mudguard-quarantine 2\""));
 	unlink(path);
 }
 
