@@ -48,7 +48,7 @@ struct mg_enf {
 	 * (a reload replaces them); those after were added at run time */
 	size_t cfg_never_mac, cfg_never;
 	uint64_t recent[1024]; /* times of the last quarantines (circuit breaker) */
-	bool policy_changed;   /* the lists grew since the table was set up */
+	bool policy_changed;   /* the lists changed since the table was set up */
 	unsigned nrecent;
 	bool circuit_open;
 	char load_problem[1400]; /* the state file had lines it could not read */
@@ -909,7 +909,7 @@ int mg_enf_check(struct mg_enf *e, uint64_t now_us, mg_enf_note_cb cb, void *use
 	if (!e->nft)
 		return 0;
 	int rc = mg_nft_table_state(e->nft, err, errlen);
-	if (rc > 0 && e->policy_changed) { /* the lists grew: the sets follow */
+	if (rc > 0 && e->policy_changed) { /* the lists changed: the sets follow */
 		e->policy_changed = false;
 		return setup(e, err, errlen) < 0 ? -EIO : 0;
 	}

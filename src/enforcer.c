@@ -5,6 +5,7 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -22,26 +23,9 @@ struct enforcer {
 	void (*log)(void *user, const char *line);
 };
 
-/* Writes the state file. A failure (a full filesystem) is reported once,
- * as an event and in the log, and the save is tried again every second
- * until it works, without waiting for another change. */
 static void save(struct enforcer *x)
 {
-	char why[320], line[400];
-	if (mg_enf_save(x->e, why, sizeof(why)) < 0) {
-		if (!x->unsaved) {
-			snprintf(line, sizeof(line), "state not saved, trying again every second: %s",
-				 why);
-			mg_qev_note(x->ev, x->now_us, x->e, MG_ENF_ERROR, NULL, line);
-			if (x->log)
-				x->log(NULL, line);
-		}
-		x->unsaved = true;
-	} else if (x->unsaved) {
-		x->unsaved = false;
-		if (x->log)
-			x->log(NULL, "state saved again");
-	}
+	mg_qev_save(x->ev, x->now_us, x->e, &x->unsaved, x->log);
 }
 
 static void note(void *user, enum mg_enf_note what, const uint8_t *mac, const char *detail)
@@ -107,10 +91,36 @@ static void protect(void *user, const struct mg_addr *a)
 	mg_enf_never_addr(user, a, false);
 }
 
-int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const char *name,
-		    volatile sig_atomic_t *stop, void (*log)(void *user, const char *line),
-		    char *err, size_t errlen)
+/* SIGHUP: the events file again, and the never list of the configuration
+ * read again (the rest of [enforce] needs a restart). */
+static void reload(struct enforcer *x, const struct mg_enforcer_ctl *ctl)
 {
+	struct mg_config *cfg = malloc(sizeof(*cfg));
+	char why[1100], line[1200];
+
+	*ctl->reload = 0;
+	if (mg_events_reopen(x->ev, why, sizeof(why)) < 0 && x->log) {
+		snprintf(line, sizeof(line), "reload: %s", why);
+		x->log(NULL, line);
+	}
+	if (!cfg || ctl->reread(cfg) != 0) {
+		free(cfg);
+		return;
+	}
+	if (mg_enf_set_never(x->e, cfg->enf_never, why, sizeof(why)) < 0)
+		snprintf(line, sizeof(line), "reload: %s; nothing changed", why);
+	else
+		snprintf(line, sizeof(line), "reloaded: the never-quarantine list (the other "
+					     "[enforce] keys need a restart)");
+	if (x->log)
+		x->log(NULL, line);
+	free(cfg);
+}
+
+int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const char *name,
+		    const struct mg_enforcer_ctl *ctl, char *err, size_t errlen)
+{
+	void (*log)(void *user, const char *line) = ctl->log;
 	struct enforcer x = {.ev = ev, .name = name, .log = log};
 	struct mg_enf_cfg ec;
 	char group[200], why[320], last_err[320] = "";
@@ -137,7 +147,9 @@ int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const cha
 	}
 	bool started = false;
 	uint64_t next_tick = 0;
-	while (!*stop) {
+	while (!*ctl->stop) {
+		if (*ctl->reload)
+			reload(&x, ctl);
 		x.now_us = mg_wall_us();
 		if (x.now_us >= next_tick) { /* once a second: set up, expiries, the table */
 			next_tick = x.now_us + 1000000u;

@@ -19,12 +19,20 @@
 #include "../events/events.h"
 #include "config.h"
 
-/* Runs until *@stop as @name; events go to @ev (whose sink journals them);
- * @log gets a line when Redis goes away or comes back. The host's own
- * addresses are never quarantined. Returns 0, or -errno with @err. */
+struct mg_enforcer_ctl {
+	volatile sig_atomic_t *stop, *reload; /* SIGTERM/SIGINT, SIGHUP */
+	/* SIGHUP: the configuration read again into @out; 0, or the number of
+	 * problems (reported) and nothing changes */
+	int (*reread)(struct mg_config *out);
+	void (*log)(void *user, const char *line); /* Redis gone and back, reloads */
+};
+
+/* Runs until *stop as @name; events go to @ev (whose sink journals them).
+ * On *reload the events file is opened again and the never-quarantine list
+ * taken from the configuration read again. The host's own addresses are
+ * never quarantined. Returns 0, or -errno with @err. */
 int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const char *name,
-		    volatile sig_atomic_t *stop, void (*log)(void *user, const char *line),
-		    char *err, size_t errlen);
+		    const struct mg_enforcer_ctl *ctl, char *err, size_t errlen);
 
 /* Calls @cb with each address of this host's interfaces. */
 struct mg_addr;

@@ -118,29 +118,32 @@ static int load_config(struct mg_config *cfg)
 	return bad;
 }
 
-/* SIGHUP: the events file opened again (logrotate's postrotate), then the
- * configuration read again and its live keys applied. A configuration with
- * problems changes nothing. */
-static void reload(struct mg_sensor *s, struct mg_events *ev)
+/* SIGHUP: the configuration read again and checked as --check-config
+ * does. Returns 0, or the number of problems (said: nothing changes). */
+static int reread_config(struct mg_config *cfg)
 {
-	struct mg_config *cfg = malloc(sizeof(*cfg));
-	char msg[4096];
-	int bad;
-
-	reload_requested = 0;
-	if (mg_events_reopen(ev, msg, sizeof(msg)) < 0)
-		fprintf(stderr, "mudguard: reload: %s\n", msg);
-	if (!cfg)
-		return;
-	if ((bad = load_config(cfg)) == 0)
+	int bad = load_config(cfg);
+	if (bad == 0)
 		bad = mg_check_config(cfg, report_config, NULL);
 	if (bad)
 		fprintf(stderr, "mudguard: reload: the configuration has problems (see above); "
 				"nothing changed\n");
-	else if (mg_sensor_reload(s, cfg, msg, sizeof(msg)) < 0)
+	return bad;
+}
+
+/* SIGHUP: the events file opened again (logrotate's postrotate), then the
+ * configuration read again and its live keys applied. */
+static void reload(struct mg_sensor *s, struct mg_events *ev)
+{
+	struct mg_config *cfg = malloc(sizeof(*cfg));
+	char msg[4096];
+
+	reload_requested = 0;
+	if (mg_events_reopen(ev, msg, sizeof(msg)) < 0)
 		fprintf(stderr, "mudguard: reload: %s\n", msg);
-	else
-		fprintf(stderr, "mudguard: reloaded: %s\n", msg);
+	if (cfg && reread_config(cfg) == 0)
+		fprintf(stderr, "mudguard: %s: %s\n",
+			mg_sensor_reload(s, cfg, msg, sizeof(msg)) < 0 ? "reload" : "reloaded", msg);
 	free(cfg);
 }
 
@@ -506,7 +509,9 @@ int main(int argc, char **argv)
 	if (enforcer) {
 		fprintf(stderr, "mudguard: enforcer %s: applying verdicts and commands from Redis\n",
 			name);
-		if (mg_enforcer_run(&cfg, ev, name, &stop_requested, redis_log, err, sizeof(err)) < 0) {
+		struct mg_enforcer_ctl ctl = {&stop_requested, &reload_requested, reread_config,
+					      redis_log};
+		if (mg_enforcer_run(&cfg, ev, name, &ctl, err, sizeof(err)) < 0) {
 			fprintf(stderr, "mudguard: %s\n", err);
 			rc = 1;
 		}

@@ -305,3 +305,23 @@ bool mg_qev_apply_verdict(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e
 		mg_qev_circuit(ev, ts_us, e, &r, known);
 	return r.outcome == MG_ENF_APPLIED || r.outcome == MG_ENF_DRY_RUN;
 }
+
+void mg_qev_save(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e, bool *unsaved,
+		 void (*log)(void *user, const char *line))
+{
+	char why[320], line[400];
+	if (mg_enf_save(e, why, sizeof(why)) < 0) {
+		if (!*unsaved) {
+			snprintf(line, sizeof(line), "state not saved, trying again every second: %s",
+				 why);
+			mg_qev_note(ev, ts_us, e, MG_ENF_ERROR, NULL, line);
+			if (log)
+				log(NULL, line);
+		}
+		*unsaved = true;
+	} else if (*unsaved) {
+		*unsaved = false;
+		if (log)
+			log(NULL, "state saved again");
+	}
+}

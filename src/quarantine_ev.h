@@ -75,4 +75,11 @@ bool mg_qev_apply_verdict(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e
 void mg_qev_stale_verdict(struct mg_events *ev, uint64_t ts_us, const struct mg_enf *e,
 			  const char *json, uint64_t age_s);
 
+/* Writes @e's state file. A failure (a full filesystem) is reported once,
+ * as an `enforcement` error event and to @log, with *@unsaved set: the
+ * caller tries again every second until it works, without waiting for
+ * another change; then "state saved again" goes to @log. */
+void mg_qev_save(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e, bool *unsaved,
+		 void (*log)(void *user, const char *line));
+
 #endif

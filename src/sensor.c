@@ -104,6 +104,7 @@ struct mg_sensor {
 	uint64_t state_next_us, state_saves, state_save_errors;
 	char state_err[256];
 	bool enf_started;
+	bool enf_dirty, enf_unsaved; /* the state file is behind; its last save failed */
 	uint64_t enf_next_us;
 	char enf_err[320]; /* the last failure reported */
 	uint64_t enf_outcomes[MG_ENF_NOT_FOUND + 1];
@@ -549,6 +550,7 @@ static void emit_violation(struct mg_sensor *s, struct mg_device *d, uint64_t fl
 static void enf_note(void *user, enum mg_enf_note what, const uint8_t *mac, const char *detail)
 {
 	struct mg_sensor *s = user;
+	s->enf_dirty |= what == MG_ENF_EXPIRED || what == MG_ENF_RESTORED || what == MG_ENF_ADOPTED;
 	flush_pending(s);
 	mg_qev_note(s->ev, s->now_us, s->enf, what, mac, detail);
 }
@@ -578,6 +580,7 @@ static void enforce_verdict(struct mg_sensor *s, struct mg_device *d, const char
 	    r.outcome == MG_ENF_ALREADY)
 		return;
 	s->enf_outcomes[r.outcome]++;
+	s->enf_dirty = true; /* saved within a second (enforce_tick) */
 	flush_pending(s);
 	mg_qev_quarantine(s->ev, s->now_us, s->enf, d->mac, reason, ref, "mudguard", &r);
 	if (r.circuit_opened)
@@ -586,6 +589,12 @@ static void enforce_verdict(struct mg_sensor *s, struct mg_device *d, const char
 
 /* Once a second: set up (until that works), expiries, the table still there.
  * A failure is an event when it is new, not every second. */
+static void log_stderr(void *user, const char *line)
+{
+	(void)user;
+	fprintf(stderr, "mudguard: %s\n", line);
+}
+
 static void enforce_tick(struct mg_sensor *s)
 {
 	char err[320] = "";
@@ -607,6 +616,10 @@ static void enforce_tick(struct mg_sensor *s)
 	} else if (strcmp(err, s->enf_err)) {
 		snprintf(s->enf_err, sizeof(s->enf_err), "%s", err);
 		enf_note(s, MG_ENF_ERROR, NULL, err);
+	}
+	if (s->enf_dirty || s->enf_unsaved) { /* a crash loses no quarantine */
+		s->enf_dirty = false;
+		mg_qev_save(s->ev, s->now_us, s->enf, &s->enf_unsaved, log_stderr);
 	}
 }
 
@@ -2562,15 +2575,14 @@ bool mg_sensor_enforces(const struct mg_sensor *s)
 void mg_sensor_command(struct mg_sensor *s, const struct mg_command *c, const char *name,
 		       uint64_t now_us)
 {
-	char err[320];
 	if (!s->enf)
 		return;
 	flush_pending(s);
 	now_us += s->clock_shift;
 	if (now_us > s->now_us) /* live: before the first packet, or on an idle link */
 		s->now_us = now_us;
-	if (mg_qev_command(s->ev, s->now_us, s->enf, c, name) && mg_enf_save(s->enf, err, sizeof(err)) < 0)
-		enf_note(s, MG_ENF_ERROR, NULL, err);
+	if (mg_qev_command(s->ev, s->now_us, s->enf, c, name)) /* saved at once */
+		mg_qev_save(s->ev, s->now_us, s->enf, &s->enf_unsaved, log_stderr);
 }
 
 void mg_sensor_protect(struct mg_sensor *s, const struct mg_addr *a)

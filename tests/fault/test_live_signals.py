@@ -159,5 +159,29 @@ class LiveSignals(unittest.TestCase):
             self.assertIn('q %s ' % quar[0]['mac'], f.read())
 
 
+    def test_quarantine_saved_before_a_crash(self):
+        """SIGKILL after the quarantine: the state file has it (saved within
+        a second of the change, not only at exit)."""
+        p = self.sensor()
+        self.wait_capturing(p)
+        subprocess.run(['ip', 'netns', 'exec', self.a, 'tcpreplay', '-q', '-i', 'mgsa0',
+                        '--pps', '20000', os.path.join(self.dir, 'attack-mirai.pcap')],
+                       check=True, capture_output=True)
+        time.sleep(2.5)  # packet time and the idle ticks move on; the save is due
+        p.send_signal(signal.SIGKILL)
+        p.communicate(timeout=30)
+        with open(self.events) as f:
+            quar = [json.loads(x) for x in f if '"event_type":"quarantine"' in x]
+        state = ''
+        if os.path.exists(os.path.join(self.dir, 'enforce.state')):
+            with open(os.path.join(self.dir, 'enforce.state')) as f:
+                state = f.read()
+        kept = [q['mac'] for q in quar if 'q %s ' % q['mac'] in state]
+        print('\nSIGKILL 2.5 s after a quarantine: %d quarantined, %d in the state file'
+              % (len(quar), len(kept)))
+        self.assertEqual(len(quar), 1)
+        self.assertEqual(kept, [quar[0]['mac']])
+
+
 if __name__ == '__main__':
     unittest.main()

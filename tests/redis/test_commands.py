@@ -358,6 +358,38 @@ class Commands(Split, unittest.TestCase):
         q = wait_for(lambda: self.quarantines(out, mac=CAMERA), 'the fresh verdict applied')
         self.assertEqual(q[0]['evidence'], verdicts[0]['event_id'])
 
+    def test_enforcer_sighup(self):
+        """SIGHUP: the enforcer's events go to the file of that name again
+        (logrotate) and its never list is taken from the file again."""
+        p, out = self.enforcer('gw1')
+        conf = os.path.join(self.dir, 'gw1.conf')
+        os.rename(out, out + '.1')
+        with open(conf, 'a') as f:
+            f.write('[enforce]\nnever = %s\n' % CAMERA_IP)
+        p.send_signal(signal.SIGHUP)
+        wait_for(lambda: os.path.exists(out), 'the events file opened again')
+        verdicts = self.publish('span1')
+        self.assertEqual([v['mac'] for v in verdicts], [CAMERA])
+        q = wait_for(lambda: self.quarantines(out, mac=CAMERA), 'the verdict, in the new file')
+        self.assertEqual(q[0]['applied'], 'suppressed')
+        self.assertEqual(q[0]['suppressed_by'], 'never-quarantine list: ' + CAMERA_IP)
+        self.assertIsNone(p.poll())
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        err = p.stderr.read()
+        self.assertIn('reloaded: the never-quarantine list', err)
+        # a configuration with a problem changes nothing
+        p, out = self.enforcer('gw2')
+        with open(os.path.join(self.dir, 'gw2.conf'), 'a') as f:
+            f.write('[enforce]\nnever = 999.1.1.1\n')
+        p.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=10)
+        err = p.stderr.read()
+        self.assertIn('999.1.1.1', err)
+        self.assertIn('nothing changed', err)
+
     def test_enforcer_refusals(self):
         p = subprocess.run([MUDGUARD, '--enforcer'], capture_output=True, text=True)
         self.assertEqual(p.returncode, 1)
