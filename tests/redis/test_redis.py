@@ -322,41 +322,60 @@ class RunIdentity(JournalBase):
 
 
 @unittest.skipUnless(shutil.which('redis-server') and os.geteuid() == 0 and shutil.which('ip'),
-                     'needs redis-server, root and iproute2 (a network namespace)')
+                     'needs redis-server, root and iproute2 (network namespaces)')
 class LiveRunIdentity(unittest.TestCase):
     """Two live sensors with one name started in the same second are two
-    runs. In a namespace of the test's own (its loopback only), with Redis
-    inside it."""
+    runs, even when their first events are about the same packet (one
+    timestamp). In two namespaces of the test's own joined by a veth pair,
+    with Redis inside the sensors' namespace; nothing has a route out."""
 
     def setUp(self):
         self.dir = tempfile.mkdtemp(prefix='mg-redis-live-')
-        self.ns = 'mg-runid-%d' % os.getpid()
-        subprocess.run(['ip', 'netns', 'add', self.ns], check=True)
-        subprocess.run(['ip', '-n', self.ns, 'link', 'set', 'lo', 'up'], check=True)
-        self.srv = Server(self.dir, netns=self.ns)
+        self.addCleanup(shutil.rmtree, self.dir)
+        self.a, self.b = 'mg-runid-a-%d' % os.getpid(), 'mg-runid-b-%d' % os.getpid()
+        for ns in (self.a, self.b):
+            self.addCleanup(subprocess.run, ['ip', 'netns', 'del', ns], capture_output=True)
+        for cmd in (['ip', 'netns', 'add', self.a], ['ip', 'netns', 'add', self.b],
+                    ['ip', 'link', 'add', 'mgra0', 'netns', self.a, 'type', 'veth', 'peer',
+                     'name', 'mgrb0', 'netns', self.b],
+                    ['ip', '-n', self.a, 'addr', 'add', '10.198.0.1/24', 'dev', 'mgra0'],
+                    ['ip', '-n', self.b, 'addr', 'add', '10.198.0.2/24', 'dev', 'mgrb0'],
+                    ['ip', '-n', self.a, 'link', 'set', 'mgra0', 'up'],
+                    ['ip', '-n', self.b, 'link', 'set', 'mgrb0', 'up'],
+                    ['ip', '-n', self.b, 'link', 'set', 'lo', 'up']):
+            subprocess.run(cmd, check=True)
+        self.srv = Server(self.dir, netns=self.b)
+        self.addCleanup(self.srv.stop)
         self.srv.start()
 
-    def tearDown(self):
-        self.srv.stop()
-        subprocess.run(['ip', 'netns', 'del', self.ns])
-        shutil.rmtree(self.dir)
-
     def test_two_sensors_one_name_same_second(self):
-        procs, outs = [], []
+        procs, outs, errs = [], [], []
         for i in range(2):
             out = os.path.join(self.dir, 'out%d.json' % i)
             conf = os.path.join(self.dir, 'c%d.conf' % i)
             with open(conf, 'w') as f:
                 f.write('[redis]\nspool = %s/spool%d\nsensor = twin\n' % (self.dir, i))
             outs.append(out)
-            procs.append(subprocess.Popen(
-                ['ip', 'netns', 'exec', self.ns, MUDGUARD, '-i', 'lo', '-c', conf,
-                 '--stats-interval', '1', '--redis', self.srv.url(), '-o', out],
-                stderr=subprocess.PIPE, text=True))
-        time.sleep(2.5)
+            errs.append(os.path.join(self.dir, 'err%d' % i))
+            with open(errs[-1], 'w') as e:
+                procs.append(subprocess.Popen(
+                    ['ip', 'netns', 'exec', self.b, MUDGUARD, '-i', 'mgrb0', '-c', conf,
+                     '--redis', self.srv.url(), '-o', out], stderr=e))
+        for err in errs:
+            for _ in range(100):
+                with open(err) as f:
+                    if 'capturing on' in f.read():
+                        break
+                time.sleep(0.05)
+        # the same packets reach both: their first events usually have one
+        # timestamp (the packet's), which alone named a run before
+        subprocess.run(['ip', 'netns', 'exec', self.a, 'ping', '-c', '2', '-i', '0.2', '-q',
+                        '10.198.0.2'], capture_output=True)
+        time.sleep(1.5)
         for p in procs:
             p.send_signal(signal.SIGTERM)
-        errs = [p.communicate(timeout=30)[1] for p in procs]
+        for p in procs:
+            p.wait(timeout=30)
         lines = []
         for out in outs:
             with open(out) as f:
@@ -366,8 +385,7 @@ class LiveRunIdentity(unittest.TestCase):
         self.assertNotEqual(runs[0], runs[1])
         for r in runs:
             self.assertTrue(next(iter(r)).startswith('twin:'))
-        stream = self.srv.events()
-        self.assertEqual(sorted(stream), sorted(lines[0] + lines[1]), errs)
+        self.assertEqual(sorted(self.srv.events()), sorted(lines[0] + lines[1]))
 
 
 def make_certs(d):
