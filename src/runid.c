@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +45,16 @@ static void put_file(EVP_MD_CTX *h, const char *path)
 	close(fd);
 }
 
-/* A file's bytes, or a directory's names and files in name order, to a
- * bounded depth (rule and profile trees are shallow). */
-static void put_path(EVP_MD_CTX *h, const char *path, int depth)
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && !strcmp(s + n - k, suffix);
+}
+
+/* A file's bytes, or a directory's names and the files whose names end in
+ * @suffix ("" = all) in name order, to a bounded depth (rule and profile
+ * trees are shallow). */
+static void put_path(EVP_MD_CTX *h, const char *path, const char *suffix, int depth)
 {
 	struct stat st;
 	struct dirent **names;
@@ -66,10 +74,12 @@ static void put_path(EVP_MD_CTX *h, const char *path, int depth)
 	}
 	for (int i = 0; i < n; i++) {
 		char sub[4096];
+		struct stat sst;
 		if (names[i]->d_name[0] != '.' &&
-		    (size_t)snprintf(sub, sizeof(sub), "%s/%s", path, names[i]->d_name) < sizeof(sub)) {
+		    (size_t)snprintf(sub, sizeof(sub), "%s/%s", path, names[i]->d_name) < sizeof(sub) &&
+		    stat(sub, &sst) == 0 && (S_ISDIR(sst.st_mode) || ends_with(sub, suffix))) {
 			put(h, names[i]->d_name);
-			put_path(h, sub, depth + 1);
+			put_path(h, sub, suffix, depth + 1);
 		}
 		free(names[i]);
 	}
@@ -123,11 +133,17 @@ int mg_run_key(char out[MG_RUN_KEY_LEN + 1], const struct mg_config *cfg,
 		EVP_DigestUpdate(h, &u, sizeof(u));
 	} else {
 		mg_config_each(cfg, put_key, h);
-		const char *inputs[] = {cfg->rules,	 cfg->p0f_db,	       cfg->fingerprints,
-					cfg->baseline,	 cfg->mud_rules,       cfg->mud_repository,
-					cfg->oui_dir,	 cfg->mud_trust_anchors};
+		/* what the loaders read of each (the OUI registry: its CSV files,
+		 * not the 9 MiB of text beside them) */
+		const struct {
+			const char *path, *suffix;
+		} inputs[] = {
+			{cfg->rules, ".rules"},	    {cfg->p0f_db, ""},	       {cfg->fingerprints, ""},
+			{cfg->baseline, ""},	    {cfg->mud_rules, ".rules"}, {cfg->mud_repository, ""},
+			{cfg->oui_dir, ".csv"},	    {cfg->mud_trust_anchors, ""},
+		};
 		for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
-			put_path(h, inputs[i], 0);
+			put_path(h, inputs[i].path, inputs[i].suffix, 0);
 		for (unsigned i = 0; i < n; i++) {
 			put(h, "input");
 			put_file(h, files[i]);
