@@ -127,6 +127,11 @@ static void free_jobs(struct job *j)
 	}
 }
 
+void mg_mudstore_cancel(struct mg_mudstore *s)
+{
+	atomic_store(&s->stop, 1); /* lock-free: safe in a signal handler */
+}
+
 void mg_mudstore_stop(struct mg_mudstore *s)
 {
 	if (!s || !s->nthreads)
@@ -270,7 +275,7 @@ static int from_repository(struct mg_mudstore *s, struct mg_mudprof *p, struct l
 static int from_https(struct mg_mudstore *s, struct mg_mudprof *p, struct loaded *l)
 {
 	struct mg_fetch_cfg fc = {s->cfg.max_bytes, s->cfg.timeout_s, s->cfg.max_redirects,
-				  s->cfg.ca_file, s->cfg.connect_to, s->async ? &s->stop : NULL};
+				  s->cfg.ca_file, s->cfg.connect_to, &s->stop};
 	char why[512], surl[1100];
 	int rc;
 

@@ -99,6 +99,10 @@ size_t mg_mudstore_poll(struct mg_mudstore *s, uint64_t now_us, mg_mudstore_done
  * second, and no other starts. mg_mudstore_free joins them. */
 void mg_mudstore_stop(struct mg_mudstore *s);
 
+/* From a signal handler (SIGTERM): a transfer in progress ends within about
+ * a second, also a synchronous one in replay, and none starts after. */
+void mg_mudstore_cancel(struct mg_mudstore *s);
+
 struct mg_mudstore_stats {
 	uint64_t queued;     /* retrievals handed to the workers */
 	uint64_t completed;  /* and installed */

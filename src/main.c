@@ -29,13 +29,17 @@
 enum { EXIT_USAGE = 2, EXIT_INPUT = 3 };
 
 static volatile sig_atomic_t stop_requested, reload_requested;
+static struct mg_sensor *volatile running; /* whose MUD retrievals SIGTERM cuts short */
 
 static void on_signal(int sig)
 {
-	if (sig == SIGHUP)
+	if (sig == SIGHUP) {
 		reload_requested = 1;
-	else
-		stop_requested = 1;
+		return;
+	}
+	stop_requested = 1;
+	if (running)
+		mg_sensor_cancel_fetches(running);
 }
 
 /* Flags override the config file: remembered, applied after loading it, at
@@ -523,6 +527,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	running = s;
 	if (live) {
 		mg_each_own_address(protect, s);
 		rc = capture_live(s, ev, &cfg, redis && mg_sensor_enforces(s), name);
@@ -536,6 +541,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mudguard: state not saved: %s\n", err);
 		rc = 1;
 	}
+	running = NULL;
 	mg_sensor_free(s);
 close_redis:
 	if (redis) {

@@ -2378,6 +2378,12 @@ void mg_sensor_set_capture_stats(struct mg_sensor *s, const struct mg_capture_st
 	s->cap = *st;
 }
 
+void mg_sensor_cancel_fetches(struct mg_sensor *s)
+{
+	if (s->mud)
+		mg_smud_cancel(s->mud);
+}
+
 void mg_sensor_note(struct mg_sensor *s, enum mg_note what)
 {
 	if ((unsigned)what < MG_NOTE__COUNT)

@@ -51,6 +51,10 @@ int mg_sensor_live(struct mg_sensor *s, char *err, size_t errlen);
 /* Latest kernel counters, reported in `stats`. */
 void mg_sensor_set_capture_stats(struct mg_sensor *s, const struct mg_capture_stats *st);
 
+/* SIGTERM: a MUD retrieval in progress (also the synchronous one of a
+ * replay) gives up within about a second. Safe in a signal handler. */
+void mg_sensor_cancel_fetches(struct mg_sensor *s);
+
 enum mg_note { MG_NOTE_FILE_TRUNCATED, MG_NOTE_FILE_FAILED, MG_NOTE__COUNT };
 /* Counts a capture-level problem, reported in `stats` under "capture". */
 void mg_sensor_note(struct mg_sensor *s, enum mg_note what);

@@ -145,6 +145,11 @@ size_t mg_smud_poll(struct mg_smud *m, uint64_t now_us, mg_mudstore_done_fn done
 	return mg_mudstore_poll(m->store, now_us, done, user);
 }
 
+void mg_smud_cancel(struct mg_smud *m)
+{
+	mg_mudstore_cancel(m->store);
+}
+
 void mg_smud_stop(struct mg_smud *m)
 {
 	mg_mudstore_stop(m->store);

@@ -68,6 +68,8 @@ int mg_smud_async(struct mg_smud *m, char *err, size_t errlen);
 size_t mg_smud_poll(struct mg_smud *m, uint64_t now_us, mg_mudstore_done_fn done, void *user);
 /* Stops retrieval early (shutdown); mg_smud_free joins the workers. */
 void mg_smud_stop(struct mg_smud *m);
+/* mg_mudstore_cancel: for a signal handler. */
+void mg_smud_cancel(struct mg_smud *m);
 
 /* A new flow of an awaiting device: kept (up to MG_SMUD_HELD_MAX), or
  * counted as unchecked. @peer_mac: the device at the other end, or NULL. */

@@ -5,6 +5,7 @@ redirects, untrusted server certificates, and the cache-validity refresh."""
 import http.server
 import json
 import os
+import signal
 import shutil
 import ssl
 import struct
@@ -217,6 +218,27 @@ class Fetch(unittest.TestCase):
         self.assertNotIn('checked_late', v[0])
         final = [e for e in ev if e['event_type'] == 'stats' and e['final']][0]
         self.assertNotIn('retrievals', final['mud'])
+
+    def test_sigterm_during_a_replay_fetch(self):
+        """SIGTERM while a replay waits on a stalled server: the transfer is
+        given up within about a second, not after fetch_timeout (10 s)."""
+        self.srv.files['/smartthings/hub-v3.json'] = read(self.hub)
+        self.srv.delay = 8
+        p = subprocess.Popen([MUDGUARD, '-c', self.conf('require_signature = no\n'), '-r',
+                              os.path.join(PCAPS, 'c2.pcap'), '-o', '-'],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(100):  # until the sensor is waiting on the server
+            if any(x == '/smartthings/hub-v3.json' for x, _ in self.srv.log):
+                break
+            time.sleep(0.05)
+        t0 = time.time()
+        p.send_signal(signal.SIGTERM)
+        out, _ = p.communicate(timeout=30)
+        took = time.time() - t0
+        self.srv.delay = 0
+        self.assertLess(took, 3, took)
+        ev = [json.loads(x) for x in out.decode().splitlines()]
+        self.assertEqual(len([e for e in ev if e['event_type'] == 'stats' and e['final']]), 1)
 
     def test_cache_validity(self):
         """One fetch for the day; after 49 hours (cache-validity 48) a new one,
