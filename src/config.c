@@ -14,6 +14,7 @@
 #include "../classify/flow.h"
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
+#include "paths.h" /* MG_RULES_DIR, MG_MUD_RULES_DIR, MG_MUD_REPO (src/meson.build) */
 
 /* K_NAME: a name that goes into Redis keys, consumer groups, event ids and
  * the spool's tab-separated lines: letters, digits, '.', '_', '-' */
