@@ -85,7 +85,7 @@ done
 if cmp -s "$TMP/$key.OLD" "$TMP/$key.NEW"; then
 	echo "same $1 $2"
 else
-	line=$(cmp "$TMP/$key.OLD" "$TMP/$key.NEW" 2>&1 | head -1)
+	line=$(cmp "$TMP/$key.OLD" "$TMP/$key.NEW" 2>&1 | head -1 | sed 's/.* differ: /first difference at /')
 	echo "DIFFERS $1 $2: $line"
 fi
 rm -f "$TMP/$key.OLD" "$TMP/$key.NEW" "$TMP/$key.OLD.err" "$TMP/$key.NEW.err" \
@@ -116,7 +116,8 @@ if [ -n "$homes" ]; then
 	if cmp -s "$TMP/home.OLD" "$TMP/home.NEW"; then
 		echo "real-home in one run: identical ($(wc -l <"$TMP/home.NEW") events)"
 	else
-		echo "real-home in one run: DIFFERS: $(cmp "$TMP/home.OLD" "$TMP/home.NEW" 2>&1 | head -1)"
+		echo "real-home in one run: DIFFERS: $(cmp "$TMP/home.OLD" "$TMP/home.NEW" 2>&1 |
+			head -1 | sed 's/.* differ: /first difference at /')"
 		status=1
 	fi
 fi
