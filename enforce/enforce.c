@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/statefile.h"
+
 #define ADDRS_MAX 8
 #define LIST_MAX 256 /* entries of the never, dns and remediation lists */
 
@@ -384,14 +386,14 @@ const char *mg_enf_load_problem(const struct mg_enf *e)
 
 int mg_enf_save(struct mg_enf *e, char *err, size_t errlen)
 {
-	char tmp[1100], m[24], ip[64];
+	char m[24], ip[64], *buf = NULL;
+	size_t len = 0;
 	if (!e->state_file[0])
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", e->state_file);
-	FILE *f = fopen(tmp, "w");
+	FILE *f = open_memstream(&buf, &len);
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -errno;
+		snprintf(err, errlen, "%s: out of memory", e->state_file);
+		return -ENOMEM;
 	}
 	fprintf(f, "mudguard-quarantine 1\n");
 	for (size_t i = 0; i < e->noff; i++)
@@ -407,14 +409,14 @@ int mg_enf_save(struct mg_enf *e, char *err, size_t errlen)
 			fprintf(f, "%s%s", k ? "," : "", mg_addr_str(&q->addrs[k], ip, sizeof(ip)));
 		fprintf(f, "%s %s\n", q->naddrs ? "" : "-", q->reason);
 	}
-	int bad = ferror(f) | fflush(f) | fsync(fileno(f));
-	fclose(f);
-	if (bad || rename(tmp, e->state_file) < 0) {
-		snprintf(err, errlen, "%s: %s", e->state_file, strerror(errno));
-		unlink(tmp);
-		return -EIO;
+	if (fclose(f) != 0) {
+		free(buf);
+		snprintf(err, errlen, "%s: out of memory", e->state_file);
+		return -ENOMEM;
 	}
-	return 0;
+	int rc = mg_statefile_write(e->state_file, buf, len, NULL, err, errlen);
+	free(buf);
+	return rc < 0 ? -EIO : 0;
 }
 
 /* ---- life cycle ---- */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "events.h"
 
-#include "../classify/hash.h"
+#include "../common/hash.h"
 
 #include <ctype.h>
 #include <errno.h>

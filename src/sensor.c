@@ -17,7 +17,7 @@
 #include "../classify/prefix.h"
 #include "../classify/baseline.h"
 #include "../classify/dga.h"
-#include "../classify/hash.h"
+#include "../common/hash.h"
 #include "../classify/scan.h"
 #include "../classify/verdict.h"
 #include "quarantine_ev.h"
