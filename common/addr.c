@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -67,4 +68,26 @@ char *mg_mac_str(const uint8_t mac[6], char *buf, size_t len)
 	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
 		 mac[3], mac[4], mac[5]);
 	return buf;
+}
+
+int mg_prefix_parse(const char *s, struct mg_addr *a, long *len)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	if (n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (mg_addr_parse(a, buf) < 0)
+		return -EINVAL;
+	*len = -1;
+	if (slash) {
+		char *end;
+		*len = strtol(slash + 1, &end, 10);
+		if (!slash[1] || *end || *len < 0)
+			*len = -2;
+	}
+	return 0;
 }

@@ -29,4 +29,10 @@ char *mg_mac_str(const uint8_t mac[6], char *buf, size_t len);
 /* Parses "aa:bb:cc:dd:ee:ff" (any case) into @mac; returns 0 or -EINVAL. */
 int mg_mac_parse(const char *s, uint8_t mac[6]);
 
+/* "ADDR" or "ADDR/LEN": the address into @a, and *@len the length as
+ * written: -1 when there is none, -2 when it is no number (its range is the
+ * caller's to judge: the family's bits, or an expected family's). Returns 0,
+ * or -EINVAL when the address is not one. */
+int mg_prefix_parse(const char *s, struct mg_addr *a, long *len);
+
 #endif

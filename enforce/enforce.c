@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "enforce.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -80,31 +79,13 @@ const char *mg_enf_backend_name(const struct mg_enf *e)
 
 static int parse_prefix(const char *s, struct mg_nft_prefix *p)
 {
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	uint8_t raw[16];
-
-	if (n >= sizeof(buf))
+	long len, max;
+	if (mg_prefix_parse(s, &p->a, &len) < 0)
 		return -1;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	if (inet_pton(AF_INET, buf, raw) == 1) {
-		mg_addr_set_v4(&p->a, raw);
-		p->len = 32;
-	} else if (inet_pton(AF_INET6, buf, raw) == 1) {
-		mg_addr_set_v6(&p->a, raw);
-		p->len = 128;
-	} else {
+	max = mg_addr_is_v4(&p->a) ? 32 : 128;
+	if (len == -2 || len > max)
 		return -1;
-	}
-	if (slash) {
-		char *end;
-		long len = strtol(slash + 1, &end, 10);
-		if (*end || !slash[1] || len < 0 || len > p->len)
-			return -1;
-		p->len = (uint8_t)len;
-	}
+	p->len = (uint8_t)(len < 0 ? max : len);
 	return 0;
 }
 
