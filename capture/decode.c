@@ -30,7 +30,7 @@ static enum mg_anomaly decode_l4(struct mg_pkt *p, const uint8_t *b, uint32_t le
 	p->l4 = b;
 	p->l4_len = len;
 	switch (p->proto) {
-	case 6: { /* TCP */
+	case MG_PROTO_TCP: {
 		if (len < 20)
 			return SHORT(p, MG_ANOM_TCP_TRUNCATED);
 		uint32_t doff = (uint32_t)(b[12] >> 4) * 4;
@@ -51,7 +51,7 @@ static enum mg_anomaly decode_l4(struct mg_pkt *p, const uint8_t *b, uint32_t le
 			return prior ? prior : MG_ANOM_TCP_BAD_FLAGS;
 		return prior;
 	}
-	case 17: { /* UDP */
+	case MG_PROTO_UDP: {
 		if (len < 8)
 			return SHORT(p, MG_ANOM_UDP_TRUNCATED);
 		p->sport = mg_rd16(b);
@@ -68,10 +68,10 @@ static enum mg_anomaly decode_l4(struct mg_pkt *p, const uint8_t *b, uint32_t le
 		p->payload_len = ulen - 8;
 		return prior;
 	}
-	case 1:  /* ICMP */
-	case 58: /* ICMPv6 */
+	case MG_PROTO_ICMP:
+	case MG_PROTO_ICMPV6:
 		if (len < 4)
-			return SHORT(p, p->proto == 1 ? MG_ANOM_ICMP_TRUNCATED
+			return SHORT(p, p->proto == MG_PROTO_ICMP ? MG_ANOM_ICMP_TRUNCATED
 						      : MG_ANOM_ICMPV6_TRUNCATED);
 		p->icmp_type = b[0];
 		p->icmp_code = b[1];

@@ -488,7 +488,7 @@ void mg_extract(const struct mg_pkt *p, const struct mg_p0f *p0f,
 	}
 	if (p->frag_off || !p->l4)
 		return;
-	if (p->proto == 17 && p->payload_len) {
+	if (p->proto == MG_PROTO_UDP && p->payload_len) {
 		if ((p->sport == 68 || p->sport == 67) && p->dport == 67)
 			do_dhcp(&c); /* from a client, or from a relay agent */
 		else if ((p->sport == 546 || p->sport == 547) && p->dport == 547)
@@ -501,7 +501,7 @@ void mg_extract(const struct mg_pkt *p, const struct mg_p0f *p0f,
 			do_dns(&c, false, true);
 		else if (p->dport == 1900 || p->sport == 1900)
 			do_ssdp(&c);
-	} else if (p->proto == 6) {
+	} else if (p->proto == MG_PROTO_TCP) {
 		if ((p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == MG_TCP_SYN)
 			do_syn(&c, p0f);
 		if (p->payload_len)

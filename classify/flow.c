@@ -208,9 +208,9 @@ static inline uint32_t hash_key(const struct mg_addr *a, const struct mg_addr *b
 
 static uint8_t class_of(const struct mg_flow *f)
 {
-	if (f->proto == 6)
+	if (f->proto == MG_PROTO_TCP)
 		return (f->tcp_rst || f->tcp_fin == 3) ? LC_CLOSED : LC_TCP;
-	return f->proto == 17 ? LC_UDP : LC_OTHER;
+	return f->proto == MG_PROTO_UDP ? LC_UDP : LC_OTHER;
 }
 
 struct mg_flow *mg_flowtab_update(struct mg_flowtab *t, const struct mg_pkt *p,
@@ -239,7 +239,7 @@ struct mg_flow *mg_flowtab_update(struct mg_flowtab *t, const struct mg_pkt *p,
 		}
 	}
 	if (f) {
-		bool syn_only = p->proto == 6 && (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) ==
+		bool syn_only = p->proto == MG_PROTO_TCP && (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) ==
 							 MG_TCP_SYN;
 		if (now_us > f->first_us + (uint64_t)t->cfg.hard_timeout_s * 1000000u) {
 			end_flow(t, f, MG_FLOW_END_HARD);
@@ -255,7 +255,7 @@ struct mg_flow *mg_flowtab_update(struct mg_flowtab *t, const struct mg_pkt *p,
 			return NULL;
 		memset(f, 0, sizeof(*f));
 		/* a SYN-ACK seen first means the receiver is the client */
-		bool swap = p->proto == 6 && (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) ==
+		bool swap = p->proto == MG_PROTO_TCP && (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) ==
 						     (MG_TCP_SYN | MG_TCP_ACK);
 		f->cli = swap ? p->dst : p->src;
 		f->srv = swap ? p->src : p->dst;
@@ -282,7 +282,7 @@ struct mg_flow *mg_flowtab_update(struct mg_flowtab *t, const struct mg_pkt *p,
 	f->bytes[d] += p->wirelen;
 	if (now_us > f->last_us)
 		f->last_us = now_us;
-	if (p->proto == 6) {
+	if (p->proto == MG_PROTO_TCP) {
 		if (p->tcp_flags & MG_TCP_FIN)
 			f->tcp_fin |= (uint8_t)(1u << d);
 		if (p->tcp_flags & MG_TCP_RST)

@@ -81,9 +81,9 @@ bool mg_l2learn_ndp(uint8_t type, const uint8_t *b, uint32_t len, const struct m
 
 bool mg_l2learn(const struct mg_pkt *p, struct mg_l2learn *out)
 {
-	if (p->proto == 17 && p->sport == 67 && p->dport == 68)
+	if (p->proto == MG_PROTO_UDP && p->sport == 67 && p->dport == 68)
 		return mg_l2learn_dhcp(p->payload, p->payload_len, out);
-	if (p->proto == 58 && p->icmp_type >= 133 && p->icmp_type <= 136)
+	if (p->proto == MG_PROTO_ICMPV6 && p->icmp_type >= 133 && p->icmp_type <= 136)
 		return mg_l2learn_ndp(p->icmp_type, p->payload, p->payload_len, &p->src,
 				      p->has_mac ? p->src_mac : NULL, out);
 	memset(out, 0, sizeof(*out));

@@ -484,7 +484,7 @@ static void parse_l4(struct ctx *c, json_t *m, const char *key, struct mg_mud_ac
 			parse_port(c, v, k, &ace->sport);
 		else if (!strcmp(k, "destination-port") || !strcmp(k, "destination-port-range"))
 			parse_port(c, v, k, &ace->dport);
-		else if (!strcmp(k, "ietf-mud:direction-initiated") && proto == 6) {
+		else if (!strcmp(k, "ietf-mud:direction-initiated") && proto == MG_PROTO_TCP) {
 			const char *d = json_string_value(v);
 			push_key(c, k);
 			if (d && !strcmp(d, "from-device"))
@@ -1049,14 +1049,14 @@ static json_t *ace_json(const struct mg_mud_ace *a)
 			rc |= set_new(l3, ip, json_string(buf));
 		}
 	}
-	if (a->proto == 6 || a->proto == 17) {
+	if (a->proto == MG_PROTO_TCP || a->proto == MG_PROTO_UDP) {
 		json_t *l4 = json_object();
-		rc |= set_new(m, a->proto == 6 ? "tcp" : "udp", l4);
+		rc |= set_new(m, a->proto == MG_PROTO_TCP ? "tcp" : "udp", l4);
 		if (a->sport.op != MG_PORT_ANY)
 			rc |= set_new(l4, "source-port", port_json(&a->sport));
 		if (a->dport.op != MG_PORT_ANY)
 			rc |= set_new(l4, "destination-port", port_json(&a->dport));
-		if (a->proto == 6 && a->initiated != MG_INIT_ANY)
+		if (a->proto == MG_PROTO_TCP && a->initiated != MG_INIT_ANY)
 			rc |= set_new(l4, "ietf-mud:direction-initiated",
 				      json_string(a->initiated == MG_INIT_FROM_DEVICE ? "from-device"
 										: "to-device"));

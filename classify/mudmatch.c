@@ -150,7 +150,7 @@ static bool test_ace(struct test *t, const struct mg_mud_ace *ace)
 	if (ace->dst_net.set && !in_net(&ace->dst_net, t->dst))
 		FAIL("destination %s, the flow goes to %s", net_desc(&ace->dst_net, b1, sizeof(b1)),
 		     mg_addr_str(t->dst, b2, sizeof(b2)));
-	bool l4 = f->proto == 6 || f->proto == 17;
+	bool l4 = f->proto == MG_PROTO_TCP || f->proto == MG_PROTO_UDP;
 	if (ace->sport.op != MG_PORT_ANY && !(l4 && port_ok(&ace->sport, t->sport)))
 		FAIL("source port %s, the flow has %u", port_desc(&ace->sport, b1, sizeof(b1)),
 		     t->sport);

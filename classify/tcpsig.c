@@ -26,7 +26,7 @@ static unsigned guess_ittl(unsigned ttl)
 int mg_tcpsig_from_pkt(const struct mg_pkt *p, struct mg_tcpsig *s)
 {
 	memset(s, 0, sizeof(*s));
-	if (p->proto != 6 || !p->l4 || (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) != MG_TCP_SYN)
+	if (p->proto != MG_PROTO_TCP || !p->l4 || (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) != MG_TCP_SYN)
 		return -EINVAL;
 	uint32_t hl = (uint32_t)(p->l4[12] >> 4) * 4;
 	if (hl < 20 || hl > p->l4_len)

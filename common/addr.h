@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* IP protocol numbers (IANA) the code tells apart. */
+enum { MG_PROTO_ICMP = 1, MG_PROTO_TCP = 6, MG_PROTO_UDP = 17, MG_PROTO_ICMPV6 = 58 };
+
 /* An IPv4 or IPv6 address. IPv4 is stored as an IPv4-mapped IPv6 address so that
  * one 16-byte compare covers both families. */
 struct mg_addr {

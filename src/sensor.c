@@ -157,8 +157,8 @@ static void mud_flow(struct mg_sensor *s, const struct mg_flow *f, const struct 
 			.dev_port = end ? f->srv_port : f->cli_port,
 			.peer_port = end ? f->cli_port : f->srv_port,
 			.proto = f->proto,
-			.icmp_type = f->proto == 1 || f->proto == 58 ? p->icmp_type : -1,
-			.icmp_code = f->proto == 1 || f->proto == 58 ? p->icmp_code : -1,
+			.icmp_type = f->proto == MG_PROTO_ICMP || f->proto == MG_PROTO_ICMPV6 ? p->icmp_type : -1,
+			.icmp_code = f->proto == MG_PROTO_ICMP || f->proto == MG_PROTO_ICMPV6 ? p->icmp_code : -1,
 			.ethertype = p->ip_version == 4 ? 0x0800 : 0x86dd,
 		};
 		if (s->flow_cb)
@@ -263,13 +263,13 @@ static void traffic_feature(struct mg_sensor *s, struct mg_device *d, const stru
 {
 	char buf[64];
 
-	if (p->ip_version && p->l4 && (p->proto == 6 || p->proto == 17)) {
+	if (p->ip_version && p->l4 && (p->proto == MG_PROTO_TCP || p->proto == MG_PROTO_UDP)) {
 		unsigned port = p->dport < 1024 ? p->dport : p->sport < 1024 ? p->sport : 0;
 		char portbuf[8] = "hi";
 		if (port)
 			snprintf(portbuf, sizeof(portbuf), "%u", port);
-		snprintf(buf, sizeof(buf), "%s:%s:%s%u", p->proto == 6 ? "tcp" : "udp", portbuf,
-			 p->proto == 6 && (p->tcp_flags & MG_TCP_SYN) ? "syn:" : "", p->wirelen);
+		snprintf(buf, sizeof(buf), "%s:%s:%s%u", p->proto == MG_PROTO_TCP ? "tcp" : "udp", portbuf,
+			 p->proto == MG_PROTO_TCP && (p->tcp_flags & MG_TCP_SYN) ? "syn:" : "", p->wirelen);
 	} else if (p->ip_version) {
 		snprintf(buf, sizeof(buf), "ip%u:%u:%u:%u", p->ip_version, p->proto, p->icmp_type,
 			 p->wirelen);
@@ -630,7 +630,7 @@ static bool joins(const struct mg_pkt *p)
 	if (p->is_arp && p->arp_spa && p->arp_tpa)
 		return !memcmp(p->arp_spa, p->arp_tpa, 4) || /* gratuitous */
 		       !memcmp(p->arp_spa, "\0\0\0\0", 4);	   /* probe */
-	return p->proto == 17 && p->sport == 68 && p->dport == 67;
+	return p->proto == MG_PROTO_UDP && p->sport == 68 && p->dport == 67;
 }
 
 static void wake_packet(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt *p)

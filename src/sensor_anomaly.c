@@ -157,7 +157,7 @@ static void scan_finding(struct mg_sensor *s, struct mg_device *d, const struct 
 		snprintf(why, sizeof(why),
 			 "%u %s within one second to %s port %u from %u source port%s, the last "
 			 "answered by %s: one connection retried, not a flood",
-			 x->rate, x->proto == 6 ? "TCP connection attempts" : "resends of a UDP datagram",
+			 x->rate, x->proto == MG_PROTO_TCP ? "TCP connection attempts" : "resends of a UDP datagram",
 			 mg_addr_str(&x->sample[0], a, sizeof(a)), x->port, x->sports,
 			 x->sports == 1 ? "" : "s", ans[x->answer]);
 		break;
@@ -275,7 +275,7 @@ static void novelty_out(struct mg_sensor *s, struct mg_device *d, const struct m
 	struct {
 		uint8_t dir, proto;
 		uint16_t port;
-	} svc = {0, f->proto, f->proto == 6 || f->proto == 17 ? f->srv_port : 0};
+	} svc = {0, f->proto, f->proto == MG_PROTO_TCP || f->proto == MG_PROTO_UDP ? f->srv_port : 0};
 	if (svc.port >= 49152)
 		svc.port = 49152;
 	if (mg_bl_novel(bl, MG_BL_SERVICE, key_of('s', &svc, sizeof(svc)), s->clk.now_us,
@@ -450,7 +450,7 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 {
 	struct mg_scan_finding x;
 	struct devx *dx = DX(d);
-	bool syn = p->proto == 6 && (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == MG_TCP_SYN;
+	bool syn = p->proto == MG_PROTO_TCP && (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == MG_TCP_SYN;
 
 	if (!p->l4 || p->frag_off)
 		return;
@@ -468,14 +468,14 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 	}
 	int rate = syn ? MG_RATE_SYN
 		   : new_udp ? MG_RATE_UDP_FLOW
-		   : (p->proto == 1 && p->icmp_type == 8) || (p->proto == 58 && p->icmp_type == 128)
+		   : (p->proto == MG_PROTO_ICMP && p->icmp_type == 8) || (p->proto == MG_PROTO_ICMPV6 && p->icmp_type == 128)
 		       ? MG_RATE_ICMP_ECHO
 		       : -1;
 	static const enum mg_bl_metric bm[MG_RATE__N] = {MG_BL_SYN, MG_BL_UDP, MG_BL_ICMP,
 							  MG_BL_DNS};
 	if (rate >= 0)
 		bl_count(s, d, bm[rate], 1);
-	if (rate < 0 && p->proto == 17 && dir == 0 && !f->pkts[1] && dx->scan &&
+	if (rate < 0 && p->proto == MG_PROTO_UDP && dir == 0 && !f->pkts[1] && dx->scan &&
 	    mg_scan_resend(dx->scan, &p->dst, p->dport, p->sport,
 			   mg_fnv1a(MG_FNV_INIT, p->payload, p->payload_len)))
 		rate = MG_RATE_UDP_FLOW;
@@ -484,7 +484,7 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 			 flood_threshold(s, d, (enum mg_rate)rate), s->clk.now_us, &x))
 		scan_finding(s, d, &x);
 	/* a query: to port 53 with the QR bit clear */
-	if (p->proto == 17 && p->dport == 53 && p->payload_len >= 3 && !(p->payload[2] & 0x80)) {
+	if (p->proto == MG_PROTO_UDP && p->dport == 53 && p->payload_len >= 3 && !(p->payload[2] & 0x80)) {
 		bl_count(s, d, MG_BL_DNS, 1);
 		if (mg_scan_rate(&dx->scan, &s->scan, MG_RATE_DNS_QUERY, &p->dst, 53, p->sport,
 				 flood_threshold(s, d, MG_RATE_DNS_QUERY), s->clk.now_us, &x))
@@ -494,8 +494,8 @@ static void scan_packet(struct mg_sensor *s, struct mg_device *d, const struct m
 
 static bool icmp_error(const struct mg_pkt *p)
 {
-	return (p->proto == 1 && (p->icmp_type == 3 || p->icmp_type == 11)) ||
-	       (p->proto == 58 && p->icmp_type >= 1 && p->icmp_type <= 4);
+	return (p->proto == MG_PROTO_ICMP && (p->icmp_type == 3 || p->icmp_type == 11)) ||
+	       (p->proto == MG_PROTO_ICMPV6 && p->icmp_type >= 1 && p->icmp_type <= 4);
 }
 
 /* Everything behavioural about packet @p of flow @f. */
@@ -521,7 +521,7 @@ void sanom_packet(struct mg_sensor *s, struct mg_device *src, const struct mg_pk
 		bl_count(s, src, MG_BL_PKTS, 1);
 		bl_count(s, src, MG_BL_BYTES, p->wirelen);
 	}
-	scan_packet(s, src, p, f, dir, created && dir == 0 && p->proto == 17);
+	scan_packet(s, src, p, f, dir, created && dir == 0 && p->proto == MG_PROTO_UDP);
 	if (!DX(src)->bl || p->frag_off)
 		return;
 	/* a connection opened again on the same tuple (a reconnect loop) is not a
@@ -537,7 +537,7 @@ void sanom_packet(struct mg_sensor *s, struct mg_device *src, const struct mg_pk
 		DX(src)->last_conn = conn;
 	}
 	if (created && dir == 0) {
-		uint16_t port = f->proto == 6 || f->proto == 17 ? f->srv_port : 0;
+		uint16_t port = f->proto == MG_PROTO_TCP || f->proto == MG_PROTO_UDP ? f->srv_port : 0;
 		bl_count(s, src, MG_BL_FLOWS, 1);
 		bl_count(s, src, MG_BL_DESTS, mg_fnv1a(MG_FNV_INIT, f->srv.b, sizeof(f->srv.b)));
 		bl_count(s, src, MG_BL_PORTS, mg_fnv1a(MG_FNV_INIT, &port, sizeof(port)));
@@ -546,7 +546,7 @@ void sanom_packet(struct mg_sensor *s, struct mg_device *src, const struct mg_pk
 	/* the first answer of a device to a client outside the local networks */
 	if (dir == 1 && f->pkts[1] == 1 && !mg_addr_is_group(&f->cli) &&
 	    !mg_devtab_is_local(s->devs, &f->cli) &&
-	    (f->proto != 6 || (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == (MG_TCP_SYN | MG_TCP_ACK)))
+	    (f->proto != MG_PROTO_TCP || (p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK)) == (MG_TCP_SYN | MG_TCP_ACK)))
 		exposure(s, src, f);
 }
 
@@ -569,18 +569,18 @@ static bool unreachable_about(const struct mg_pkt *p, struct mg_addr *peer, uint
 	uint32_t len = p->payload_len >= 4 ? p->payload_len - 4 : 0, hl;
 	const uint8_t *b = len ? p->payload + 4 : NULL; /* after the unused word */
 
-	if (p->proto == 1 && p->icmp_type == 3 && len >= 20 && (b[0] >> 4) == 4) {
+	if (p->proto == MG_PROTO_ICMP && p->icmp_type == 3 && len >= 20 && (b[0] >> 4) == 4) {
 		hl = (uint32_t)(b[0] & 15) * 4;
 		*proto = b[9];
 		mg_addr_set_v4(peer, b + 16);
-	} else if (p->proto == 58 && p->icmp_type == 1 && len >= 40 && (b[0] >> 4) == 6) {
+	} else if (p->proto == MG_PROTO_ICMPV6 && p->icmp_type == 1 && len >= 40 && (b[0] >> 4) == 6) {
 		hl = 40;
 		*proto = b[6];
 		mg_addr_set_v6(peer, b + 24);
 	} else {
 		return false;
 	}
-	if ((*proto != 6 && *proto != 17) || hl < 20 || len < hl + 4)
+	if ((*proto != MG_PROTO_TCP && *proto != MG_PROTO_UDP) || hl < 20 || len < hl + 4)
 		return false;
 	*port = (uint16_t)(b[hl + 2] << 8 | b[hl + 3]);
 	return true;
@@ -601,7 +601,7 @@ void sanom_target(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt 
 	if (!s->cfg.anomaly_enabled || !dx || !p->l4 || p->frag_off ||
 	    mg_addr_is_group(&p->dst) || !mg_devtab_is_local(s->devs, &p->dst))
 		return;
-	if (p->proto == 6) {
+	if (p->proto == MG_PROTO_TCP) {
 		uint8_t syn = p->tcp_flags & (MG_TCP_SYN | MG_TCP_ACK);
 		if (p->tcp_flags & MG_TCP_RST)
 			mg_scan_answer(dx->scan, &p->src, p->sport, 6, MG_ANSWER_RST);
@@ -611,7 +611,7 @@ void sanom_target(struct mg_sensor *s, struct mg_device *d, const struct mg_pkt 
 			 mg_scan_inbound(&dx->scan, &s->scan, MG_IN_SYN, &p->src, p->sport, p->dport,
 					 s->clk.now_us, &x))
 			target_finding(s, d, &x);
-	} else if (p->proto == 17) {
+	} else if (p->proto == MG_PROTO_UDP) {
 		if (dir == 0 && reflector_port(p->sport) &&
 		    mg_scan_inbound(&dx->scan, &s->scan, MG_IN_REFLECTED, &p->src, p->sport,
 				    p->dport, s->clk.now_us, &x))

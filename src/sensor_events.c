@@ -70,10 +70,10 @@ static void ev_tuple5(struct mg_events *e, const struct mg_addr *cli, uint16_t c
 	char name[32];
 
 	ev_addr(e, "src_ip", cli);
-	if (proto == 6 || proto == 17)
+	if (proto == MG_PROTO_TCP || proto == MG_PROTO_UDP)
 		mg_ev_u64(e, "src_port", cli_port);
 	ev_addr(e, "dest_ip", srv);
-	if (proto == 6 || proto == 17)
+	if (proto == MG_PROTO_TCP || proto == MG_PROTO_UDP)
 		mg_ev_u64(e, "dest_port", srv_port);
 	mg_ev_str(e, "proto", sev_proto_name(proto, name, sizeof(name)));
 }
@@ -410,7 +410,7 @@ void sev_anomaly_scan(struct mg_sensor *s, struct mg_device *d, const struct mg_
 	if (x->kind == MG_SCAN_CONNECT_STORM) {
 		mg_ev_str(e, "peer", mg_addr_str(&x->sample[0], a, sizeof(a)));
 		mg_ev_u64(e, "port", x->port);
-		mg_ev_str(e, "protocol", x->proto == 6 ? "TCP" : "UDP");
+		mg_ev_str(e, "protocol", x->proto == MG_PROTO_TCP ? "TCP" : "UDP");
 		mg_ev_str(e, "answer", mg_scan_answer_name(x->answer));
 		mg_ev_u64(e, "attempts", x->rate);
 		mg_ev_u64(e, "source_ports", x->sports);

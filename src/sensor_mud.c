@@ -247,12 +247,12 @@ static bool w_controller(void *user, const char *uri, const struct mg_addr *a)
 static bool infrastructure(const struct mg_smud *m, const struct mg_mud_flow *f)
 {
 	uint16_t port = f->from_device ? f->peer_port : f->dev_port;
-	if (f->proto == 17 && (port == 67 || port == 68 || port == 546 || port == 547))
+	if (f->proto == MG_PROTO_UDP && (port == 67 || port == 68 || port == 546 || port == 547))
 		return true;
-	if ((f->proto == 17 || f->proto == 6) && f->from_device && f->peer_port == 53 &&
+	if ((f->proto == MG_PROTO_UDP || f->proto == MG_PROTO_TCP) && f->from_device && f->peer_port == 53 &&
 	    mg_prefixes_contain(m->local, &f->peer))
 		return true;
-	if (f->proto == 58 && ((f->icmp_type >= 130 && f->icmp_type <= 137) || f->icmp_type == 143))
+	if (f->proto == MG_PROTO_ICMPV6 && ((f->icmp_type >= 130 && f->icmp_type <= 137) || f->icmp_type == 143))
 		return true;
 	return f->proto == 2;
 }
@@ -282,7 +282,7 @@ bool mg_smud_check(struct mg_smud *m, struct mg_smud_dev *md, const struct mg_id
 	/* one event per distinct violation: direction, protocol, the peer (by
 	 * name when it has one, so CDN rotation is one violation), its service
 	 * port (or ICMP type), and the entry that decided */
-	uint16_t port = f->proto == 1 || f->proto == 58 ? (uint16_t)f->icmp_type
+	uint16_t port = f->proto == MG_PROTO_ICMP || f->proto == MG_PROTO_ICMPV6 ? (uint16_t)f->icmp_type
 			: f->from_device			? f->peer_port
 								: f->dev_port;
 	const struct mg_mud_ace *entry = r->v.denied_by_entry ? r->v.ace : NULL;

@@ -209,18 +209,18 @@ static void ip4(uint64_t ts, const uint8_t *smac, const uint8_t *dmac, uint32_t 
 	put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
 	memcpy(p, l4, l4len);
 	/* TCP/UDP checksum over the pseudo header */
-	if (proto == 6 || proto == 17) {
+	if (proto == MG_PROTO_TCP || proto == MG_PROTO_UDP) {
 		uint8_t ph[12];
 		put32(ph, sip);
 		put32(ph + 4, dip);
 		ph[8] = 0;
 		ph[9] = proto;
 		put16(ph + 10, (uint16_t)l4len);
-		uint8_t *ck = p + (proto == 6 ? 16 : 6);
+		uint8_t *ck = p + (proto == MG_PROTO_TCP ? 16 : 6);
 		ck[0] = ck[1] = 0;
 		uint16_t c = csum_fold(csum_add(csum_add(0, ph, 12), p, l4len));
-		put16(ck, proto == 17 && c == 0 ? 0xffff : c);
-	} else if (proto == 1) {
+		put16(ck, proto == MG_PROTO_UDP && c == 0 ? 0xffff : c);
+	} else if (proto == MG_PROTO_ICMP) {
 		p[2] = p[3] = 0;
 		put16(p + 2, csum_fold(csum_add(0, p, l4len)));
 	}

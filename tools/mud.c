@@ -122,12 +122,12 @@ static void on_flow(void *user, const uint8_t mac[6], const struct mg_mud_flow *
 		snprintf(b.peer, sizeof(b.peer), "%s", peer_name);
 	else if (b.kind != P_LOCAL)
 		mg_addr_str(&f->peer, b.peer, sizeof(b.peer));
-	if (f->proto == 6 || f->proto == 17)
+	if (f->proto == MG_PROTO_TCP || f->proto == MG_PROTO_UDP)
 		b.port = f->from_device ? f->peer_port : f->dev_port;
-	if (f->proto == 1 || f->proto == 58) {
+	if (f->proto == MG_PROTO_ICMP || f->proto == MG_PROTO_ICMPV6) {
 		/* replies and errors belong to the flow that caused them */
 		if (f->icmp_type == 0 || f->icmp_type == 129 || f->icmp_type == 3 ||
-		    f->icmp_type == 11 || (f->proto == 58 && f->icmp_type < 128))
+		    f->icmp_type == 11 || (f->proto == MG_PROTO_ICMPV6 && f->icmp_type < 128))
 			return;
 	} else {
 		b.icmp_type = -1;
@@ -182,7 +182,7 @@ static int make_ace(struct mg_mud_ace *a, const struct beh *b, bool mirror, cons
 		*(is_dst ? &a->dport : &a->sport) =
 			(struct mg_mud_ports){MG_PORT_EQ, (uint16_t)b->port, (uint16_t)b->port};
 	}
-	if (b->proto == 6)
+	if (b->proto == MG_PROTO_TCP)
 		a->initiated = b->from_device ? MG_INIT_FROM_DEVICE : MG_INIT_TO_DEVICE;
 	if (b->icmp_type >= 0) {
 		a->icmp_type = b->icmp_type;
