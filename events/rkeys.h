@@ -29,4 +29,9 @@
 /* a run's key and mark: this prefix, then SENSOR:RUN (events.c) */
 #define MG_REDIS_RUN "mudguard:run:"
 
+/* the consumer groups that read MG_REDIS_COMMANDS (and MG_REDIS_VERDICTS):
+ * this prefix, then the sensor's or the enforcer's name */
+#define MG_REDIS_GROUP_SENSOR "sensor:"
+#define MG_REDIS_GROUP_ENFORCER "enforcer:"
+
 #endif
