@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/addr.h" /* struct mg_addr, MACs */
+
 /* Link types the decoder understands (mapped from DLT_* by the capture adapter). */
 enum mg_link {
 	MG_LINK_ETHERNET = 1,
@@ -115,28 +117,6 @@ enum mg_anomaly {
 
 /* Name of an anomaly ("ipv4_bad_ihl"); "unknown" for an out-of-range value. */
 const char *mg_anomaly_name(enum mg_anomaly a);
-
-/* An IPv4 or IPv6 address. IPv4 is stored as an IPv4-mapped IPv6 address so that
- * one 16-byte compare covers both families. */
-struct mg_addr {
-	uint8_t b[16];
-};
-
-/* Returns true if @a is an IPv4-mapped address. */
-bool mg_addr_is_v4(const struct mg_addr *a);
-/* Sets @a from 4 network-order bytes. */
-void mg_addr_set_v4(struct mg_addr *a, const uint8_t *v4);
-/* Sets @a from 16 network-order bytes. */
-void mg_addr_set_v6(struct mg_addr *a, const uint8_t *v6);
-/* Writes the textual form into @buf (at least 46 bytes); returns @buf. */
-char *mg_addr_str(const struct mg_addr *a, char *buf, size_t len);
-/* Parses dotted or colon form; returns 0 or -EINVAL. */
-int mg_addr_parse(struct mg_addr *a, const char *s);
-
-/* Writes "aa:bb:cc:dd:ee:ff" into @buf (at least 18 bytes); returns @buf. */
-char *mg_mac_str(const uint8_t mac[6], char *buf, size_t len);
-/* Parses "aa:bb:cc:dd:ee:ff" (any case) into @mac; returns 0 or -EINVAL. */
-int mg_mac_parse(const char *s, uint8_t mac[6]);
 
 #define MG_ETH_IPV4 0x0800
 #define MG_ETH_ARP 0x0806

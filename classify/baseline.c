@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "../capture/decode.h"
-#include "hash.h"
+#include "../common/hash.h"
+#include "../common/statefile.h"
 #include "hashset.h"
 #include "linefile.h"
 
@@ -457,9 +458,9 @@ static void write_bl(FILE *f, const struct mg_bl *b)
 int mg_baselines_save(struct mg_baselines *t, const char *path, char *err, size_t errlen)
 {
 	struct mg_bl **all = calloc(t->n ? t->n : 1, sizeof(*all));
-	char *buf = NULL, tmp[4096];
+	char *buf = NULL;
 	size_t len = 0, n = 0;
-	FILE *mem = NULL, *f = NULL;
+	FILE *mem = NULL;
 	int rc = -ENOMEM;
 
 	snprintf(err, errlen, "%s: out of memory", path);
@@ -478,29 +479,7 @@ int mg_baselines_save(struct mg_baselines *t, const char *path, char *err, size_
 		goto out;
 	}
 	mem = NULL;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (!(f = fopen(tmp, "w"))) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fwrite(buf, 1, len, f);
-	fprintf(f, "checksum %016" PRIx64 "\n", mg_fnv1a(MG_FNV_INIT, buf, len));
-	if (fflush(f) || fsync(fileno(f)) || ferror(f)) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		goto out;
-	}
-	fclose(f);
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
+	rc = mg_statefile_write(path, buf, len, "checksum ", err, errlen);
 out:
 	if (mem)
 		fclose(mem);

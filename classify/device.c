@@ -302,10 +302,25 @@ probe_only:
 	}
 }
 
-void mg_device_add_peer(struct mg_device *d, const struct mg_addr *a)
+void mg_device_count_pkt(struct mg_device *d, bool out, uint32_t len)
 {
-	if (!mg_addr_is_group(a))
-		addrset_add(&d->peers, addr_hash(a));
+	if (out) {
+		d->pkts_out++;
+		d->bytes_out += len;
+	} else {
+		d->pkts_in++;
+		d->bytes_in += len;
+	}
+}
+
+void mg_device_add_flow(struct mg_device *d, bool out, const struct mg_addr *peer)
+{
+	if (out)
+		d->flows_out++;
+	else
+		d->flows_in++;
+	if (!mg_addr_is_group(peer))
+		addrset_add(&d->peers, addr_hash(peer));
 }
 
 static void set_role(struct mg_devtab *t, struct mg_device *d)

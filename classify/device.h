@@ -63,7 +63,8 @@ struct mg_dev_proto {
 	uint64_t flows;
 };
 
-/* A device. Read-only for callers except `user`. */
+/* A device. Read-only for callers except `user`: the table's functions below
+ * write the rest (the counters too: mg_device_count_pkt, mg_device_add_flow). */
 struct mg_device {
 	uint8_t mac[6];
 	uint64_t seq; /* 1, 2, 3... in first-seen order */
@@ -110,11 +111,15 @@ struct mg_device *mg_devtab_find(const struct mg_devtab *t, const uint8_t mac[6]
 
 /* Records that @d holds address @a (learned via @src). Group and unspecified
  * addresses are ignored. */
-void mg_device_add_addr(struct mg_device *d, const struct mg_addr *a, enum mg_addr_src src, uint64_t now_us);
+void mg_device_add_addr(struct mg_device *d, const struct mg_addr *a, enum mg_addr_src src,
+			uint64_t now_us);
 /* Records a flow of protocol @key; true if it is the device's first. */
 bool mg_device_add_proto(struct mg_device *d, uint32_t key);
-/* Records a unicast peer address. */
-void mg_device_add_peer(struct mg_device *d, const struct mg_addr *a);
+/* Counts a frame of @len bytes that @d sent (@out) or that was sent to it. */
+void mg_device_count_pkt(struct mg_device *d, bool out, uint32_t len);
+/* Counts a flow @d opened (@out) or answered; @peer, the other end, is
+ * recorded as a peer if it is unicast. */
+void mg_device_add_flow(struct mg_device *d, bool out, const struct mg_addr *peer);
 /* Records that a frame from @d carried remote source address @a. */
 void mg_device_note_remote_src(struct mg_devtab *t, struct mg_device *d,
 			       const struct mg_addr *a);

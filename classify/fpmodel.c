@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
+#include "../common/hash.h"
+#include "../common/statefile.h"
 
 #define MAGIC "mudguard-fingerprint-model 1"
 
@@ -385,15 +386,8 @@ int mg_fpmodel_save(const struct mg_fpmodel *m, const char *path, char *err, siz
 		free(buf);
 		return -ENOMEM;
 	}
-	FILE *f = fopen(path, "w");
-	int rc = 0;
-	if (!f || fwrite(buf, 1, len, f) != len ||
-	    fprintf(f, "end\t%016" PRIx64 "\n", mg_fnv1a(MG_FNV_INIT, buf, len)) < 0)
-		rc = -errno;
-	if (f && fclose(f) != 0 && !rc)
-		rc = -errno;
-	if (rc)
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+	/* written whole or not at all: a model being replaced stays readable */
+	int rc = mg_statefile_write(path, buf, len, "end\t", err, errlen);
 	free(buf);
 	return rc;
 }

@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include "banner.h"
-#include "hash.h"
+#include "../common/hash.h"
 #include "linefile.h"
 
 static const char *const attr_names[MG_ATTR__COUNT] = {"vendor", "class", "model", "type"};

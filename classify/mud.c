@@ -370,7 +370,6 @@ static int parse_port(struct ctx *c, json_t *v, const char *key, struct mg_mud_p
 
 static int parse_net(struct ctx *c, json_t *v, const char *key, struct mg_mud_net *n, int family)
 {
-	char buf[80];
 	const char *s = json_string_value(v);
 	long len = family == 4 ? 32 : 128;
 
@@ -380,19 +379,9 @@ static int parse_net(struct ctx *c, json_t *v, const char *key, struct mg_mud_ne
 		pop(c);
 		return -1;
 	}
-	const char *slash = strchr(s, '/');
-	size_t alen = slash ? (size_t)(slash - s) : strlen(s);
-	if (alen >= sizeof(buf)) {
-		problem(c, MG_MUD_ERROR, "\"%s\" is not an IPv%d prefix", s, family);
-		pop(c);
-		return -1;
-	}
-	memcpy(buf, s, alen);
-	buf[alen] = 0;
-	char *end = NULL;
-	if (slash)
-		len = strtol(slash + 1, &end, 10);
-	if (mg_addr_parse(&n->a, buf) == 0 && (family == 4) != mg_addr_is_v4(&n->a)) {
+	long given;
+	int rc = mg_prefix_parse(s, &n->a, &given);
+	if (rc == 0 && (family == 4) != mg_addr_is_v4(&n->a)) {
 		/* seen in real profiles: an IPv4 address in an ipv6 match can never
 		 * match, so the entry is disabled rather than the file refused */
 		problem(c, MG_MUD_WARNING, "\"%s\" is not an IPv%d address: this entry is disabled",
@@ -400,13 +389,14 @@ static int parse_net(struct ctx *c, json_t *v, const char *key, struct mg_mud_ne
 		pop(c);
 		return 1;
 	}
-	if (mg_addr_parse(&n->a, buf) < 0 || (slash && (end == slash + 1 || *end)) || len < 0 ||
-	    len > (family == 4 ? 32 : 128)) {
+	if (given != -1)
+		len = given;
+	if (rc < 0 || len < 0 || len > (family == 4 ? 32 : 128)) {
 		problem(c, MG_MUD_ERROR, "\"%s\" is not an IPv%d prefix", s, family);
 		pop(c);
 		return -1;
 	}
-	if (!slash)
+	if (given == -1)
 		problem(c, MG_MUD_WARNING, "\"%s\" has no prefix length: a single address (/%ld)",
 			s, len);
 	n->set = true;

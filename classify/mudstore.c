@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "mudstore.h"
 
-#include "hash.h"
+#include "../common/hash.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -39,20 +39,10 @@ int mg_prefixes_parse(struct mg_prefixes **out, const char *list, char *err, siz
 		return -ENOMEM;
 	}
 	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-		char *slash = strchr(tok, '/');
 		struct pfx *x = &p->p[p->n];
-		long bits = -1;
-		if (slash) {
-			char *end;
-			*slash = 0;
-			bits = strtol(slash + 1, &end, 10);
-			if (*end || slash[1] == 0)
-				bits = -2;
-		}
-		if (mg_addr_parse(&x->a, tok) < 0 || bits < -1 ||
+		long bits;
+		if (mg_prefix_parse(tok, &x->a, &bits) < 0 || bits == -2 ||
 		    bits > (mg_addr_is_v4(&x->a) ? 32 : 128)) {
-			if (slash)
-				*slash = '/';
 			snprintf(err, errlen, "\"%s\" is not an address or prefix "
 				 "(like 192.168.0.0/16 or fd00::/8)", tok);
 			free(copy);

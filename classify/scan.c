@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hash.h"
+#include "../common/hash.h"
 #include "hashset.h"
 
 #define PORTS_MAX 16 /* ports with their own fan-out count per window */

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "enforce.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "../common/statefile.h"
 
 #define ADDRS_MAX 8
 #define LIST_MAX 256 /* entries of the never, dns and remediation lists */
@@ -78,31 +79,13 @@ const char *mg_enf_backend_name(const struct mg_enf *e)
 
 static int parse_prefix(const char *s, struct mg_nft_prefix *p)
 {
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	uint8_t raw[16];
-
-	if (n >= sizeof(buf))
+	long len, max;
+	if (mg_prefix_parse(s, &p->a, &len) < 0)
 		return -1;
-	memcpy(buf, s, n);
-	buf[n] = 0;
-	if (inet_pton(AF_INET, buf, raw) == 1) {
-		mg_addr_set_v4(&p->a, raw);
-		p->len = 32;
-	} else if (inet_pton(AF_INET6, buf, raw) == 1) {
-		mg_addr_set_v6(&p->a, raw);
-		p->len = 128;
-	} else {
+	max = mg_addr_is_v4(&p->a) ? 32 : 128;
+	if (len == -2 || len > max)
 		return -1;
-	}
-	if (slash) {
-		char *end;
-		long len = strtol(slash + 1, &end, 10);
-		if (*end || !slash[1] || len < 0 || len > p->len)
-			return -1;
-		p->len = (uint8_t)len;
-	}
+	p->len = (uint8_t)(len < 0 ? max : len);
 	return 0;
 }
 
@@ -384,14 +367,14 @@ const char *mg_enf_load_problem(const struct mg_enf *e)
 
 int mg_enf_save(struct mg_enf *e, char *err, size_t errlen)
 {
-	char tmp[1100], m[24], ip[64];
+	char m[24], ip[64], *buf = NULL;
+	size_t len = 0;
 	if (!e->state_file[0])
 		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", e->state_file);
-	FILE *f = fopen(tmp, "w");
+	FILE *f = open_memstream(&buf, &len);
 	if (!f) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -errno;
+		snprintf(err, errlen, "%s: out of memory", e->state_file);
+		return -ENOMEM;
 	}
 	fprintf(f, "mudguard-quarantine 1\n");
 	for (size_t i = 0; i < e->noff; i++)
@@ -407,14 +390,14 @@ int mg_enf_save(struct mg_enf *e, char *err, size_t errlen)
 			fprintf(f, "%s%s", k ? "," : "", mg_addr_str(&q->addrs[k], ip, sizeof(ip)));
 		fprintf(f, "%s %s\n", q->naddrs ? "" : "-", q->reason);
 	}
-	int bad = ferror(f) | fflush(f) | fsync(fileno(f));
-	fclose(f);
-	if (bad || rename(tmp, e->state_file) < 0) {
-		snprintf(err, errlen, "%s: %s", e->state_file, strerror(errno));
-		unlink(tmp);
-		return -EIO;
+	if (fclose(f) != 0) {
+		free(buf);
+		snprintf(err, errlen, "%s: out of memory", e->state_file);
+		return -ENOMEM;
 	}
-	return 0;
+	int rc = mg_statefile_write(e->state_file, buf, len, NULL, err, errlen);
+	free(buf);
+	return rc < 0 ? -EIO : 0;
 }
 
 /* ---- life cycle ---- */

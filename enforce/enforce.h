@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../capture/decode.h"
+#include "../common/addr.h"
 #include "nft.h"
 
 enum mg_enf_mode { MG_ENF_MONITOR, MG_ENF_ENFORCE };

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../capture/decode.h"
+#include "../common/addr.h"
 
 enum mg_nft_family { MG_NFT_INET, MG_NFT_BRIDGE };
 

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "events.h"
 
-#include "../classify/hash.h"
+#include "../common/hash.h"
 #include "rkeys.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,25 +97,6 @@ int mg_events_reopen(struct mg_events *e, char *err, size_t errlen)
 		e->failed = true;
 	e->f = f;
 	return 0;
-}
-
-uint64_t mg_wall_us(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
-}
-
-char *mg_ts_str(uint64_t ts_us, char *buf, size_t len)
-{
-	time_t s = (time_t)(ts_us / 1000000u);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(ts_us % 1000000u));
-	return buf;
 }
 
 static void add(struct mg_events *e, const char *key, json_t *v)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/timefmt.h" /* mg_ts_str, mg_wall_us */
+
 struct mg_events;
 
 /* Opens @path for appending events ("-" = stdout). Returns 0 or -errno with a
@@ -19,12 +21,6 @@ int mg_events_open(struct mg_events **out, const char *path, char *err, size_t e
 /* Flushes and closes; returns 0 or -EIO (a write failed at some point). */
 int mg_events_close(struct mg_events *e);
 
-/* Writes "2024-05-01T12:00:00.123456Z" for @ts_us into @buf (>= 28 bytes). */
-char *mg_ts_str(uint64_t ts_us, char *buf, size_t len);
-
-/* The wall clock in µs since the epoch: for live roles only (a replay's time
- * comes from its packets). */
-uint64_t mg_wall_us(void);
 
 /* @v in decimal into @buf (at least 21 bytes), NUL-terminated, without
  * printf (the journal's per-event path). Returns the length. */

@@ -25,7 +25,7 @@ meson test -C build-asan --print-errorlogs || status=1
 echo "== fuzzing, ${FUZZ_SECONDS}s per harness"
 fuzz_pass=0
 fuzz_fail=0
-for h in decode pcapng dhcp dns tls banner l2disc rules model mud mudrules baseline enforcelist redisurl command config packet; do
+for h in decode pcapng dhcp dns tls banner l2disc l2learn rules model mud mudrules baseline enforcelist redisurl command config packet; do
 	work=$(mktemp -d)
 	cp tests/fuzz/corpus/$h/* "$work/" 2>/dev/null || true
 	if [ "$h" = rules ]; then # the shipped rules seed it too

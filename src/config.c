@@ -15,6 +15,7 @@
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
 #include "../events/rkeys.h"
+#include "paths.h" /* MG_RULES_DIR, MG_MUD_RULES_DIR, MG_MUD_REPO (src/meson.build) */
 
 /* K_NAME: a name that goes into Redis keys, consumer groups, event ids and
  * the spool's tab-separated lines: letters, digits, '.', '_', '-' */

@@ -168,20 +168,6 @@ static void pin_event(struct mg_events *ev, uint64_t ts_us, const char *type, co
 	mg_ev_emit(ev);
 }
 
-/* "2026-11-21T13:51:00.971715Z" in µs, 0 if it is not that. */
-static uint64_t iso_us(const char *s)
-{
-	struct tm tm = {0};
-	unsigned us = 0;
-	if (sscanf(s, "%d-%d-%dT%d:%d:%d.%uZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-		   &tm.tm_min, &tm.tm_sec, &us) < 6)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	time_t t = timegm(&tm);
-	return t > 0 ? (uint64_t)t * 1000000u + us % 1000000u : 0;
-}
-
 uint64_t mg_stream_id_us(const char *id)
 {
 	char *end;
@@ -196,7 +182,7 @@ bool mg_qev_command(struct mg_events *ev, uint64_t ts_us, struct mg_enf *e,
 	uint8_t mac[6];
 	char note[200];
 	const char *by = *c->by ? c->by : "unknown";
-	uint64_t asked = iso_us(c->requested);
+	uint64_t asked = mg_ts_parse(c->requested);
 
 	if (!asked) /* no time of its own: when it reached Redis */
 		asked = mg_stream_id_us(c->id);

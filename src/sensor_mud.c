@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../classify/hash.h"
+#include "../common/hash.h"
 #include "../classify/hashset.h"
 #include "../classify/mudrules.h"
 

@@ -2,7 +2,8 @@
 /*
  * The sensor's MUD stage (private to the sensor): binding devices to
  * profiles, checking each new flow, deduplicating and rate-limiting
- * violations. It decides; sensor.c writes the events.
+ * violations. It decides; sensor.c binds devices and hands it flows, and
+ * sensor_events.c writes the events.
  */
 #ifndef MG_SENSOR_MUD_H
 #define MG_SENSOR_MUD_H

@@ -11,7 +11,7 @@
 
 #include "../../classify/baseline.h"
 #include "../../classify/dga.h"
-#include "../../classify/hash.h"
+#include "../../common/hash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

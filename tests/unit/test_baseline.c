@@ -15,7 +15,7 @@
 #include "../../capture/decode.h"
 #include "../../classify/baseline.h"
 #include "../../classify/dga.h"
-#include "../../classify/hash.h"
+#include "../../common/hash.h"
 #include "../../classify/verdict.h"
 
 #define S 1000000ull
