@@ -2,11 +2,13 @@
 #include "events.h"
 
 #include "../common/hash.h"
+#include "rkeys.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,10 +235,23 @@ static size_t serialise(struct mg_events *e, json_t *o, size_t room)
 static void start_run(struct mg_events *e)
 {
 	json_t *ts = json_object_get(e->stack[0], "timestamp");
-	snprintf(e->run, sizeof(e->run), "mudguard:run:%s:%s-%s", e->sensor,
+	snprintf(e->run, sizeof(e->run), MG_REDIS_RUN "%s:%s-%s", e->sensor,
 		 json_is_string(ts) ? json_string_value(ts) : "0", e->key);
-	int n = snprintf(e->id_json, sizeof(e->id_json), ",\"event_id\":\"%s:", e->run + 13);
+	int n = snprintf(e->id_json, sizeof(e->id_json), ",\"event_id\":\"%s:",
+			 e->run + sizeof(MG_REDIS_RUN) - 1);
 	e->id_json_len = n > 0 && (size_t)n < sizeof(e->id_json) ? (size_t)n : 0;
+}
+
+void mg_say(void (*log)(void *user, const char *line), void *user, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	if (!log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log(user, line);
 }
 
 size_t mg_u64_str(char *buf, uint64_t v)

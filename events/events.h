@@ -26,6 +26,10 @@ int mg_events_close(struct mg_events *e);
  * printf (the journal's per-event path). Returns the length. */
 size_t mg_u64_str(char *buf, uint64_t v);
 
+/* Formats one line (at most 511 bytes) for @log (NULL: nothing is said). */
+__attribute__((format(printf, 3, 4))) void mg_say(void (*log)(void *user, const char *line),
+						  void *user, const char *fmt, ...);
+
 /* Starts an event with `timestamp` and `event_type`. Only one event is under
  * construction at a time per mg_events; the builder calls below add to the
  * innermost open object or array (@key is ignored inside an array). */

@@ -2,8 +2,9 @@
 /*
  * The Redis journal: events go to a stream (XADD MAXLEN ~) from a writer
  * thread, through a bounded queue, in pipelined batches; the packet path only
- * copies the event into the queue. This file's .c is the only one that
- * includes hiredis.
+ * copies the event into the queue (journal.c). Only the files of these
+ * roles (journal.c, rclient.c, rconsumer.c) and of their connection
+ * (rconn.c) include hiredis; rkeys.h names every key.
  *
  * While Redis is unreachable, events go in order to a bounded spool file and
  * are sent when it is back (one log line when it goes away, one when it is
@@ -13,11 +14,12 @@
  * events), so a batch sent twice (its answer was lost with the connection)
  * or a run replayed again is written once.
  *
- * Device state rides along in the same transactions: the set mudguard:devices,
- * a hash mudguard:device:MAC with the latest event of each kind about it
- * (device, role, identity, mud_binding, device_summary, quarantine, release),
- * the registry mudguard:quarantines (MAC -> the quarantine event; a release
- * removes it) and the stream mudguard:quarantine:history.
+ * Device state rides along in the same transactions (devstate.h): the set
+ * mudguard:devices, a hash mudguard:device:MAC with the latest event of each
+ * kind about it (device, role, identity, mud_binding, device_summary,
+ * quarantine, release), the registry mudguard:quarantines (MAC -> the
+ * quarantine event; a release removes it) and the stream
+ * mudguard:quarantine:history.
  */
 #ifndef MG_REDIS_H
 #define MG_REDIS_H
@@ -25,6 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "rkeys.h"
 
 struct mg_redis_cfg {
 	const char *url;      /* redis://[[user]:password@]host[:port][/db] */
@@ -99,11 +103,7 @@ int mg_rclient_xadd(struct mg_rclient *c, const char *stream, unsigned nf,
 
 /* ---- a consumer group reader, for sensors and enforcers ---- */
 
-/* The journal writes published verdicts and command answers to the first
- * two; mudguardctl writes commands to the third and requests to the audit. */
-#define MG_REDIS_VERDICTS "mudguard:verdicts"
-#define MG_REDIS_AUDIT "mudguard:audit"
-#define MG_REDIS_COMMANDS "mudguard:commands"
+/* The streams it reads: rkeys.h (MG_REDIS_COMMANDS, MG_REDIS_VERDICTS). */
 
 struct mg_rconsumer;
 

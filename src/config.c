@@ -14,6 +14,7 @@
 #include "../classify/flow.h"
 #include "../classify/oui.h"
 #include "../classify/prefix.h"
+#include "../events/rkeys.h"
 #include "paths.h" /* MG_RULES_DIR, MG_MUD_RULES_DIR, MG_MUD_REPO (src/meson.build) */
 
 /* K_NAME: a name that goes into Redis keys, consumer groups, event ids and
@@ -127,7 +128,7 @@ static const struct key keys[] = {
 	U32("enforce", "max_percent", enf_max_percent, 0, 100, 20, "percent"),
 	STR("enforce", "state_file", enf_state_file, "", K_STR),
 	STR("redis", "url", redis_url, "", K_STR),
-	STR("redis", "stream", redis_stream, "mudguard:events", K_STR),
+	STR("redis", "stream", redis_stream, MG_REDIS_EVENTS, K_STR),
 	U32("redis", "maxlen", redis_maxlen, 1000, 100000000, 1000000, "events"),
 	STR("redis", "spool", redis_spool, "/var/tmp/mudguard-redis.spool", K_STR),
 	U32("redis", "spool_max", redis_spool_max, 1000, 100000000, 1000000, "events"),

@@ -138,7 +138,7 @@ int mg_enforcer_run(const struct mg_config *cfg, struct mg_events *ev, const cha
 	if ((rc = mg_enf_new(&x.e, &ec, err, errlen)) < 0)
 		return rc;
 	mg_each_own_address(protect, x.e); /* the gateway itself is never quarantined */
-	snprintf(group, sizeof(group), "enforcer:%s", name);
+	snprintf(group, sizeof(group), MG_REDIS_GROUP_ENFORCER "%s", name);
 	const char *streams[] = {MG_REDIS_VERDICTS, MG_REDIS_COMMANDS};
 	if ((rc = mg_rconsumer_open(&x.c, cfg->redis_url, streams, 2, group, name, log, NULL, err,
 				    errlen)) < 0) {

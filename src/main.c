@@ -246,7 +246,7 @@ static int capture_live(struct mg_sensor *s, struct mg_events *ev, const struct 
 	if (commands) {
 		char group[200];
 		const char *streams[] = {MG_REDIS_COMMANDS};
-		snprintf(group, sizeof(group), "sensor:%s", name);
+		snprintf(group, sizeof(group), MG_REDIS_GROUP_SENSOR "%s", name);
 		if (mg_rconsumer_open(&cons, cfg->redis_url, streams, 1, group, name, redis_log, NULL,
 				      err, sizeof(err)) < 0)
 			fprintf(stderr, "mudguard: commands: %s\n", err);

@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	unsigned n = (unsigned)strtoul(argv[2], NULL, 10);
-	struct mg_redis_cfg cfg = {argv[1], "mudguard:events", 10000000, "/tmp/mudguard-bench.spool",
+	struct mg_redis_cfg cfg = {argv[1], MG_REDIS_EVENTS, 10000000, "/tmp/mudguard-bench.spool",
 				   10000000, n + 1, 2592000, NULL, NULL};
 	struct mg_redis *r;
 	struct mg_redis_stats st;
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 				   "\"event_id\":\"bench:%u\"}",
 				   i % 1000000, i, 40000 + i % 20000, i);
 		snprintf(id, sizeof(id), "bench:%u", i);
-		mg_redis_push(r, "mudguard:run:bench", i, id, "flow", "44:19:b6:10:00:95", line,
+		mg_redis_push(r, MG_REDIS_RUN "bench", i, id, "flow", "44:19:b6:10:00:95", line,
 			      (size_t)len, 0);
 	}
 	mg_redis_close(r, 60000, &st);

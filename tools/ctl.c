@@ -31,9 +31,8 @@
 #include "../capture/decode.h"
 #include "../events/events.h"
 #include "../events/redis.h"
+#include "../events/rkeys.h"
 #include "../src/config.h"
-
-#define STREAM "mudguard:events"
 
 static bool json_out;
 
@@ -172,11 +171,11 @@ static const char *state_of(const struct dev *d)
 static void load_devices(struct mg_rclient *c, struct devs *ds)
 {
 	char key[64];
-	mg_rclient_zmembers(c, "mudguard:devices", add_mac, ds);
+	mg_rclient_zmembers(c, MG_REDIS_DEVICES, add_mac, ds);
 	if (ds->n)
 		qsort(ds->d, ds->n, sizeof(*ds->d), cmp_dev);
 	for (size_t i = 0; i < ds->n; i++) {
-		snprintf(key, sizeof(key), "mudguard:device:%s", ds->d[i].mac);
+		snprintf(key, sizeof(key), MG_REDIS_DEVICE "%s", ds->d[i].mac);
 		mg_rclient_hgetall(c, key, add_field, &ds->d[i]);
 	}
 }
@@ -307,7 +306,7 @@ static int cmd_events(struct mg_rclient *c, struct filter *f, bool follow)
 	char start[64] = "-", last[48];
 	/* what is there, in pages, then (with -f) what comes */
 	for (;;) {
-		int n = mg_rclient_entries(c, STREAM, start, "+", 1000, 0, 0, show_event, f, last);
+		int n = mg_rclient_entries(c, MG_REDIS_EVENTS, start, "+", 1000, 0, 0, show_event, f, last);
 		if (n < 0)
 			return 1;
 		if (n < 1000)
@@ -318,7 +317,7 @@ static int cmd_events(struct mg_rclient *c, struct filter *f, bool follow)
 		return 0;
 	snprintf(start, sizeof(start), "%s", strcmp(last, "-") ? last : "$");
 	for (;;) {
-		if (mg_rclient_entries(c, STREAM, start, NULL, 1000, 0, 1000, show_event, f, last) < 0)
+		if (mg_rclient_entries(c, MG_REDIS_EVENTS, start, NULL, 1000, 0, 1000, show_event, f, last) < 0)
 			return 1;
 		if (strcmp(last, start))
 			snprintf(start, sizeof(start), "%s", last);
@@ -336,12 +335,12 @@ static int cmd_device(struct mg_rclient *c, const char *mac)
 	char last[48];
 
 	snprintf(d.mac, sizeof(d.mac), "%s", mac);
-	snprintf(key, sizeof(key), "mudguard:device:%s", mac);
+	snprintf(key, sizeof(key), MG_REDIS_DEVICE "%s", mac);
 	if (mg_rclient_hgetall(c, key, add_field, &d) <= 0) {
 		fprintf(stderr, "mudguardctl: no device %s in Redis\n", mac);
 		return 1;
 	}
-	mg_rclient_entries(c, STREAM, "-", "+", 5000, 1, 0, show_event, &f, last);
+	mg_rclient_entries(c, MG_REDIS_EVENTS, "-", "+", 5000, 1, 0, show_event, &f, last);
 	if (json_out) {
 		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
 			if (d.ev[k]) {
@@ -420,7 +419,7 @@ static int cmd_quarantines(struct mg_rclient *c)
 {
 	if (!json_out)
 		printf("%-17s  %-10s  %-27s  %-10s  %s\n", "MAC", "APPLIED", "EXPIRES", "BY", "REASON");
-	return mg_rclient_hgetall(c, "mudguard:quarantines", show_q, NULL) < 0;
+	return mg_rclient_hgetall(c, MG_REDIS_QUARANTINES, show_q, NULL) < 0;
 }
 
 /* ---- actions and the audit trail ---- */
@@ -480,7 +479,7 @@ static json_t *verdict_to_approve(struct mg_rclient *c, const char *mac)
 {
 	struct dev d = {0};
 	char key[64];
-	snprintf(key, sizeof(key), "mudguard:device:%s", mac);
+	snprintf(key, sizeof(key), MG_REDIS_DEVICE "%s", mac);
 	mg_rclient_hgetall(c, key, add_field, &d);
 	json_t *q = d.ev[K_QUARANTINE], *v = d.ev[K_VERDICT], *best = NULL;
 	if (q && strcmp(field(q, "applied"), "monitor"))
