@@ -267,6 +267,13 @@ size_t mg_u64_str(char *buf, uint64_t v)
 	return n;
 }
 
+/* The chain after @len more bytes of a run's lines (@chain 0 starts one). */
+static uint64_t chain_next(uint64_t chain, const char *line, size_t len)
+{
+	uint64_t h = mg_fnv1a(chain ? chain : MG_FNV_INIT, line, len);
+	return h ? h : 1; /* 0 means "not known" to the journal */
+}
+
 int mg_ev_emit(struct mg_events *e)
 {
 	char id[sizeof(e->id_json) + 24], num[24];
@@ -305,7 +312,7 @@ int mg_ev_emit(struct mg_events *e)
 	if (journal) {
 		json_t *type = json_object_get(e->stack[0], "event_type");
 		json_t *mac = json_object_get(e->stack[0], "mac");
-		e->chain = mg_events_chain(e->chain, e->line, n - 1);
+		e->chain = chain_next(e->chain, e->line, n - 1);
 		e->sink(e->sink_user, e->run, e->seq, id, type ? json_string_value(type) : "",
 			mac ? json_string_value(mac) : "", e->line, n - 1, e->chain);
 	}
@@ -313,12 +320,6 @@ int mg_ev_emit(struct mg_events *e)
 	e->depth = -1;
 	e->count++;
 	return rc;
-}
-
-uint64_t mg_events_chain(uint64_t chain, const char *line, size_t len)
-{
-	uint64_t h = mg_fnv1a(chain ? chain : MG_FNV_INIT, line, len);
-	return h ? h : 1; /* 0 means "not known" to the journal */
 }
 
 void mg_events_set_sink(struct mg_events *e, const char *sensor, const char *key,

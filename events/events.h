@@ -62,9 +62,6 @@ typedef void (*mg_events_sink)(void *user, const char *run, uint64_t seq, const 
 void mg_events_set_sink(struct mg_events *e, const char *sensor, const char *key,
 			mg_events_sink cb, void *user);
 
-/* The chain after @len more bytes of a run's lines (@chain 0 starts one). */
-uint64_t mg_events_chain(uint64_t chain, const char *line, size_t len);
-
 /* Reads the top-level @keys[i] of the JSON object @json (an event read
  * back), @n of them, into @bufs[i] (@lens[i] bytes): a string as it is, an
  * integer in decimal, an array of strings joined by commas, "" if absent.

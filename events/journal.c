@@ -42,7 +42,7 @@
 struct item {
 	struct item *next; /* in the pool */
 	size_t cap;	   /* bytes allocated after the struct */
-	uint64_t seq, chain; /* chain: mg_events_chain up to this event, 0 = unknown */
+	uint64_t seq, chain; /* chain: the events sink's chain up to this event, 0 = unknown */
 	size_t len;
 	char *run, *id, *json; /* in the same allocation */
 	char type[24], mac[18];

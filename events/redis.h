@@ -62,7 +62,7 @@ int mg_redis_url_check(const char *url, char *err, size_t errlen);
 
 /* Queues one event (@run: its run's key, @seq: its number in the run, from 1;
  * @id: its event_id; @type, @mac: its type and device, "" if none; @json: the
- * line; @chain: mg_events_chain up to it, 0 if unknown). Never blocks; a full queue drops the event and counts it. */
+ * line; @chain: the events sink's chain up to it, 0 if unknown). Never blocks; a full queue drops the event and counts it. */
 void mg_redis_push(struct mg_redis *r, const char *run, uint64_t seq, const char *id,
 		   const char *type, const char *mac, const char *json, size_t len, uint64_t chain);
 
